@@ -1,0 +1,35 @@
+//! Encodes a few events (a named event, multi-line HTML, a keep-alive, JSON-like data with
+//! an id and retry) and prints the bytes a server would send, then shows a refused field.
+//!
+//! Run with `cargo run -p sse-core --example encode`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use sse_core::{Event, IntoEvent};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let events = [
+        Event::new().event_type("greeting")?.data("hello, world"),
+        ("notification", "<li>\n  Saved <b>report.pdf</b>\n</li>").into_event()?,
+        Event::keep_alive(),
+        Event::new()
+            .id("42")?
+            .retry(Duration::from_secs(5))
+            .data(r#"{"progress":40,"step":"upload"}"#),
+        "plain data\r\nwith a CRLF".into_event()?,
+    ];
+
+    let mut buf = Vec::with_capacity(1024);
+    for event in &events {
+        buf.clear();
+        event.encode_to_vec(&mut buf)?;
+        std::io::stdout().write_all(&buf)?;
+    }
+
+    match Event::new().id("evil\nevent: injected") {
+        Ok(_) => unreachable!("ids with line breaks are refused"),
+        Err(e) => eprintln!("refused as it should be: {e}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! Encoding an [`Event`]: its exact length, then its bytes into a slice, a `Vec` or a `BufMut`.
+
+use crate::error::EncodeError;
+use crate::event::{Data, Event};
+use crate::lines;
+use crate::sink::{Sink, SliceSink};
+
+/// The keep-alive comment as bytes: what [`Event::keep_alive`] encodes to.
+pub const KEEP_ALIVE: &[u8] = b":\n\n";
+
+impl Event<'_> {
+    /// The exact number of bytes this event encodes to. Constant time: every field was
+    /// measured when it was set.
+    pub fn encoded_len(&self) -> usize {
+        let comment = self.comment.as_ref().map_or(0, |c| c.encoded_len);
+        let event_type = self
+            .event_type
+            .as_ref()
+            .map_or(0, |t| lines::EVENT.line_len(t.len()));
+        let id = self
+            .id
+            .as_ref()
+            .map_or(0, |id| lines::ID.line_len(id.len()));
+        let retry = self
+            .retry_ms
+            .map_or(0, |ms| lines::RETRY.line_len(digits(ms)));
+        let data = match &self.data {
+            None => 0,
+            Some(Data::Text(lines)) => lines.encoded_len,
+            #[cfg(feature = "serde")]
+            Some(Data::Json(json)) => json.encoded_len,
+        };
+        comment + event_type + id + retry + data + 1
+    }
+
+    /// Encodes into `buf` and returns the number of bytes written, or, when `buf` is shorter
+    /// than [`encoded_len`](Self::encoded_len), [`EncodeError::BufferTooSmall`] with `buf`
+    /// left untouched. Never allocates.
+    ///
+    /// ```
+    /// use sse_core::{EncodeError, Event};
+    /// let event = Event::new().data("hi");
+    /// let mut small = [0u8; 4];
+    /// assert_eq!(
+    ///     event.encode_to_slice(&mut small),
+    ///     Err(EncodeError::BufferTooSmall { required: 10, available: 4 })
+    /// );
+    /// let mut buf = [0u8; 16];
+    /// let n = event.encode_to_slice(&mut buf).unwrap();
+    /// assert_eq!(&buf[..n], b"data: hi\n\n");
+    /// ```
+    pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let required = self.encoded_len();
+        if buf.len() < required {
+            return Err(EncodeError::BufferTooSmall {
+                required,
+                available: buf.len(),
+            });
+        }
+        self.write_to(&mut SliceSink::new(buf))?;
+        Ok(required)
+    }
+
+    /// Appends the encoded event to `out` and returns the number of bytes appended. Reserves
+    /// exactly [`encoded_len`](Self::encoded_len) first, so it allocates only if `out` must grow.
+    ///
+    /// ```
+    /// let mut out = Vec::with_capacity(64);
+    /// sse_core::Event::new().data("a\r\nb").encode_to_vec(&mut out).unwrap();
+    /// assert_eq!(out, b"data: a\ndata: b\n\n");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, EncodeError> {
+        let required = self.encoded_len();
+        let start = out.len();
+        out.reserve(required);
+        if let Err(e) = self.write_to(out) {
+            out.truncate(start);
+            return Err(e);
+        }
+        Ok(required)
+    }
+
+    /// Writes the encoded event into any [`bytes::BufMut`] (a `BytesMut`, a `Vec<u8>`, a
+    /// `&mut [u8]`, ...). When [`remaining_mut`](bytes::BufMut::remaining_mut) is less than
+    /// [`encoded_len`](Self::encoded_len), returns [`EncodeError::BufferTooSmall`] and writes nothing.
+    ///
+    /// ```
+    /// let mut out = bytes::BytesMut::with_capacity(64);
+    /// sse_core::Event::new().data("hi").encode_to_buf(&mut out).unwrap();
+    /// assert_eq!(&out[..], b"data: hi\n\n");
+    /// ```
+    #[cfg(feature = "bytes")]
+    pub fn encode_to_buf<B: bytes::BufMut + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> Result<usize, EncodeError> {
+        let required = self.encoded_len();
+        let available = buf.remaining_mut();
+        if available < required {
+            return Err(EncodeError::BufferTooSmall {
+                required,
+                available,
+            });
+        }
+        self.write_to(&mut crate::sink::BufMutSink(buf))?;
+        Ok(required)
+    }
+
+    /// The encoded event as one [`bytes::Bytes`]: exactly one allocation of exactly
+    /// [`encoded_len`](Self::encoded_len) bytes. This is what a streaming body sends per event.
+    ///
+    /// ```
+    /// let bytes = sse_core::Event::new().data("hi").to_bytes().unwrap();
+    /// assert_eq!(&bytes[..], b"data: hi\n\n");
+    /// ```
+    #[cfg(feature = "bytes")]
+    pub fn to_bytes(&self) -> Result<bytes::Bytes, EncodeError> {
+        let mut buf = bytes::BytesMut::with_capacity(self.encoded_len());
+        self.encode_to_buf(&mut buf)?;
+        Ok(buf.freeze())
+    }
+
+    /// Writes every field, then the blank line. One pass over each value. Fails only when
+    /// JSON data serializes differently than when it was measured.
+    pub(crate) fn write_to<S: Sink>(&self, sink: &mut S) -> Result<(), EncodeError> {
+        if let Some(comment) = &self.comment {
+            write_value(lines::COMMENT, comment, sink);
+        }
+        if let Some(event_type) = &self.event_type {
+            lines::EVENT.write_line(event_type.as_bytes(), sink);
+        }
+        if let Some(id) = &self.id {
+            lines::ID.write_line(id.as_bytes(), sink);
+        }
+        if let Some(ms) = self.retry_ms {
+            let mut digits = [0u8; 20];
+            lines::RETRY.write_line(format_u64(ms, &mut digits), sink);
+        }
+        match &self.data {
+            None => {}
+            Some(Data::Text(data)) => write_value(lines::DATA, data, sink),
+            #[cfg(feature = "serde")]
+            Some(Data::Json(json)) => json.write(sink)?,
+        }
+        sink.put(b"\n");
+        Ok(())
+    }
+}
+
+fn write_value<S: Sink>(kind: lines::LineKind, value: &crate::event::Lines<'_>, sink: &mut S) {
+    if value.multi_line {
+        lines::write_lines(kind, value.text.as_bytes(), sink);
+    } else {
+        kind.write_line(value.text.as_bytes(), sink);
+    }
+}
+
+/// Decimal digits of `n`, without `fmt`.
+fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.get(start..).unwrap_or_default()
+}
+
+/// How many decimal digits `n` has.
+const fn digits(n: u64) -> usize {
+    match n.checked_ilog10() {
+        Some(d) => d as usize + 1,
+        None => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::time::Duration;
+
+    fn encode(event: &Event<'_>) -> ([u8; 256], usize) {
+        let mut buf = [0u8; 256];
+        let n = event.encode_to_slice(&mut buf).unwrap_or(usize::MAX);
+        assert_eq!(n, event.encoded_len(), "{event:?}");
+        (buf, n)
+    }
+
+    fn check(event: Event<'_>, want: &[u8]) {
+        let (buf, n) = encode(&event);
+        assert_eq!(
+            core::str::from_utf8(&buf[..n]),
+            core::str::from_utf8(want),
+            "{event:?}"
+        );
+    }
+
+    #[test]
+    fn data_lines() {
+        check(Event::new().data("x"), b"data: x\n\n");
+        check(Event::new().data(""), b"data:\n\n");
+        check(Event::new().data("a\nb"), b"data: a\ndata: b\n\n");
+        check(Event::new().data("a\rb"), b"data: a\ndata: b\n\n");
+        check(Event::new().data("a\r\nb"), b"data: a\ndata: b\n\n");
+        check(Event::new().data("a\n"), b"data: a\ndata:\n\n");
+        check(Event::new().data("\n"), b"data:\ndata:\n\n");
+        check(Event::new().data(" lead"), b"data:  lead\n\n");
+    }
+
+    #[test]
+    fn all_fields_in_order() -> Result<(), crate::EventError> {
+        let event = Event::new()
+            .data("d")
+            .retry(Duration::from_millis(0))
+            .id("")?
+            .event_type("e")?
+            .comment("c1\nc2");
+        check(event, b":c1\n:c2\nevent: e\nid:\nretry: 0\ndata: d\n\n");
+        Ok(())
+    }
+
+    #[test]
+    fn comments_and_keep_alive() {
+        check(Event::new().comment(""), b":\n\n");
+        check(Event::new().comment(" ping"), b": ping\n\n");
+        check(Event::keep_alive(), KEEP_ALIVE);
+        check(Event::new(), b"\n");
+    }
+
+    #[test]
+    fn retry_digits() {
+        for (ms, want) in [
+            (0u64, "0"),
+            (9, "9"),
+            (10, "10"),
+            (3000, "3000"),
+            (u64::MAX, "18446744073709551615"),
+        ] {
+            let mut buf = [0u8; 20];
+            assert_eq!(format_u64(ms, &mut buf), want.as_bytes());
+            assert_eq!(digits(ms), want.len());
+        }
+    }
+
+    #[test]
+    fn too_small_buffer_is_untouched_and_says_what_it_needs() {
+        let event = Event::new().data("hello\nworld");
+        let need = event.encoded_len();
+        for len in 0..need {
+            let mut buf = [0xAAu8; 64];
+            assert_eq!(
+                event.encode_to_slice(&mut buf[..len]),
+                Err(EncodeError::BufferTooSmall {
+                    required: need,
+                    available: len
+                })
+            );
+            assert!(buf.iter().all(|&b| b == 0xAA));
+        }
+        let mut exact = [0u8; 64];
+        assert_eq!(event.encode_to_slice(&mut exact[..need]), Ok(need));
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn vec_appends() {
+        let mut out = alloc::vec::Vec::from(&b"prefix"[..]);
+        assert_eq!(Event::new().data("x").encode_to_vec(&mut out), Ok(9));
+        assert_eq!(out, b"prefixdata: x\n\n");
+    }
+
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn bufmut_refuses_when_short_and_writes_nothing() {
+        let mut backing = [0u8; 4];
+        let mut buf: &mut [u8] = &mut backing;
+        assert_eq!(
+            Event::new().data("x").encode_to_buf(&mut buf),
+            Err(EncodeError::BufferTooSmall {
+                required: 9,
+                available: 4
+            })
+        );
+        assert_eq!(backing, [0; 4]);
+        let bytes = Event::new().data("x").to_bytes();
+        assert_eq!(bytes.as_deref(), Ok(&b"data: x\n\n"[..]));
+    }
+}

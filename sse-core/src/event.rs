@@ -1,0 +1,346 @@
+//! [`Event`]: one server-sent event, built field by field and validated as it is built.
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::error::{EventError, Field};
+use crate::lines::{self, LineKind};
+use crate::sink::Counter;
+use crate::text::Text;
+
+/// One server-sent event: optional comment, event type, id, retry and data.
+///
+/// It borrows its text (`Event<'a>`) or, with feature `alloc`, owns it (`Event<'static>`).
+/// Every field is checked when it is set, so a built event always encodes: the event type
+/// and id refuse CR and LF, the id also NUL ([`EventError`] names the field and offset).
+/// Data and comments may hold any text; line breaks (LF, CR, CRLF) become one line each.
+///
+/// Fields are written in the order comment, `event`, `id`, `retry`, `data`, then the
+/// blank line that dispatches the event. An event without data (only a comment, id or
+/// retry) is written too, but a browser dispatches nothing for it.
+///
+/// ```
+/// use sse_core::Event;
+/// use std::time::Duration;
+///
+/// let event = Event::new()
+///     .event_type("update")?
+///     .id("42")?
+///     .retry(Duration::from_secs(3))
+///     .data("line one\nline two");
+///
+/// let mut buf = [0u8; 128];
+/// let n = event.encode_to_slice(&mut buf)?;
+/// assert_eq!(
+///     &buf[..n],
+///     b"event: update\nid: 42\nretry: 3000\ndata: line one\ndata: line two\n\n"
+/// );
+/// assert!(Event::new().id("a\nb").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Event<'a> {
+    pub(crate) comment: Option<Lines<'a>>,
+    pub(crate) event_type: Option<Text<'a>>,
+    pub(crate) id: Option<Text<'a>>,
+    pub(crate) retry_ms: Option<u64>,
+    pub(crate) data: Option<Data<'a>>,
+}
+
+/// A value written as lines of one kind (data, comment), measured once when it is set.
+#[derive(Clone)]
+pub(crate) struct Lines<'a> {
+    pub(crate) text: Text<'a>,
+    pub(crate) encoded_len: usize,
+    pub(crate) multi_line: bool,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(kind: LineKind, text: Text<'a>) -> Self {
+        let multi_line = lines::has_break(text.as_bytes());
+        let encoded_len = if multi_line {
+            let mut counter = Counter::default();
+            lines::write_lines(kind, text.as_bytes(), &mut counter);
+            counter.0
+        } else {
+            kind.line_len(text.len())
+        };
+        Lines {
+            text,
+            encoded_len,
+            multi_line,
+        }
+    }
+}
+
+/// The data of an event: text, or (feature `serde`) a value written as JSON.
+#[derive(Clone)]
+pub(crate) enum Data<'a> {
+    Text(Lines<'a>),
+    #[cfg(feature = "serde")]
+    Json(crate::json::JsonData),
+}
+
+impl<'a> Event<'a> {
+    /// An event with no fields yet.
+    pub const fn new() -> Self {
+        Event {
+            comment: None,
+            event_type: None,
+            id: None,
+            retry_ms: None,
+            data: None,
+        }
+    }
+
+    /// The keep-alive event: an empty comment, encoded as [`KEEP_ALIVE`](crate::KEEP_ALIVE)
+    /// (`":\n\n"`). Clients ignore it; proxies see traffic. Building and encoding it allocate nothing.
+    ///
+    /// ```
+    /// let mut buf = [0u8; 8];
+    /// let n = sse_core::Event::keep_alive().encode_to_slice(&mut buf).unwrap();
+    /// assert_eq!(&buf[..n], sse_core::KEEP_ALIVE);
+    /// ```
+    pub const fn keep_alive() -> Event<'static> {
+        Event {
+            comment: Some(Lines {
+                text: Text::borrowed(""),
+                encoded_len: lines::COMMENT.empty.len(),
+                multi_line: false,
+            }),
+            event_type: None,
+            id: None,
+            retry_ms: None,
+            data: None,
+        }
+    }
+
+    /// Sets the data. Any text is accepted: each line (split on LF, CR or CRLF) becomes one
+    /// `data:` line, and a client joins them back with LF. Empty data is one `data:` line,
+    /// so the event is still dispatched.
+    pub fn data(mut self, data: impl Into<Text<'a>>) -> Self {
+        self.data = Some(Data::Text(Lines::new(lines::DATA, data.into())));
+        self
+    }
+
+    /// Sets the event type (the `event` field; clients default it to `message`).
+    ///
+    /// Refused when it contains CR or LF.
+    pub fn event_type(mut self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
+        let event_type = event_type.into();
+        check(Field::EventType, &event_type)?;
+        self.event_type = Some(event_type);
+        Ok(self)
+    }
+
+    /// Sets the id: clients remember it as the last event ID and send it back in
+    /// `Last-Event-ID` when they reconnect. An empty id resets it.
+    ///
+    /// Refused when it contains CR, LF or NUL (see [`validate_id`]).
+    pub fn id(mut self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
+        let id = id.into();
+        validate_id(&id)?;
+        self.id = Some(id);
+        Ok(self)
+    }
+
+    /// Sets the reconnection time clients wait before reconnecting, written in whole
+    /// milliseconds (more than `u64::MAX` ms is written as `u64::MAX`).
+    pub fn retry(mut self, reconnection_time: Duration) -> Self {
+        let ms = u64::try_from(reconnection_time.as_millis()).unwrap_or(u64::MAX);
+        self.retry_ms = Some(ms);
+        self
+    }
+
+    /// Sets a comment: one `:` line per line of text. Clients ignore comments.
+    pub fn comment(mut self, comment: impl Into<Text<'a>>) -> Self {
+        self.comment = Some(Lines::new(lines::COMMENT, comment.into()));
+        self
+    }
+
+    /// The event type, if set.
+    pub fn get_event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// The id, if set.
+    pub fn get_id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The reconnection time, if set, in whole milliseconds.
+    pub fn get_retry(&self) -> Option<Duration> {
+        self.retry_ms.map(Duration::from_millis)
+    }
+
+    /// The comment, if set.
+    pub fn get_comment(&self) -> Option<&str> {
+        self.comment.as_ref().map(|c| c.text.as_str())
+    }
+
+    /// The data if it was set as text (JSON data is only serialized while encoding).
+    pub fn get_data(&self) -> Option<&str> {
+        match self.data.as_ref()? {
+            Data::Text(lines) => Some(lines.text.as_str()),
+            #[cfg(feature = "serde")]
+            Data::Json(_) => None,
+        }
+    }
+
+    /// Whether the event has data, text or JSON (only then does a client dispatch it).
+    pub fn has_data(&self) -> bool {
+        self.data.is_some()
+    }
+
+    /// The same event, owning all its text (an allocation per borrowed field).
+    #[cfg(feature = "alloc")]
+    pub fn into_owned(self) -> Event<'static> {
+        let owned = |lines: Lines<'a>| Lines {
+            text: lines.text.into_owned(),
+            encoded_len: lines.encoded_len,
+            multi_line: lines.multi_line,
+        };
+        Event {
+            comment: self.comment.map(owned),
+            event_type: self.event_type.map(Text::into_owned),
+            id: self.id.map(Text::into_owned),
+            retry_ms: self.retry_ms,
+            data: self.data.map(|data| match data {
+                Data::Text(lines) => Data::Text(owned(lines)),
+                #[cfg(feature = "serde")]
+                Data::Json(json) => Data::Json(json),
+            }),
+        }
+    }
+}
+
+/// Checks that `id` can be sent as an event's id, or received as a `Last-Event-ID`
+/// header: no CR, LF or NUL.
+///
+/// ```
+/// assert!(sse_core::validate_id("order-17").is_ok());
+/// assert!(sse_core::validate_id("a\0b").is_err());
+/// ```
+pub fn validate_id(id: &str) -> Result<(), EventError> {
+    check(Field::Id, id)
+}
+
+fn check(field: Field, value: &str) -> Result<(), EventError> {
+    let bytes = value.as_bytes();
+    let found = match field {
+        Field::EventType => memchr::memchr2(b'\r', b'\n', bytes),
+        Field::Id => memchr::memchr3(b'\r', b'\n', 0, bytes),
+    };
+    match found {
+        None => Ok(()),
+        Some(offset) => Err(EventError::InvalidByte {
+            field,
+            offset,
+            byte: bytes.get(offset).copied().unwrap_or_default(),
+        }),
+    }
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Event");
+        if let Some(c) = self.get_comment() {
+            s.field("comment", &c);
+        }
+        if let Some(t) = self.get_event_type() {
+            s.field("event_type", &t);
+        }
+        if let Some(id) = self.get_id() {
+            s.field("id", &id);
+        }
+        if let Some(ms) = self.retry_ms {
+            s.field("retry_ms", &ms);
+        }
+        match &self.data {
+            Some(Data::Text(lines)) => {
+                s.field("data", &lines.text.as_str());
+            }
+            #[cfg(feature = "serde")]
+            Some(Data::Json(json)) => {
+                s.field("data", json);
+            }
+            None => {}
+        }
+        s.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_type_refuses_cr_and_lf_but_not_nul() {
+        for (value, offset, byte) in [("a\rb", 1, b'\r'), ("ab\n", 2, b'\n'), ("\r\n", 0, b'\r')] {
+            match Event::new().event_type(value) {
+                Err(EventError::InvalidByte {
+                    field: Field::EventType,
+                    offset: o,
+                    byte: b,
+                }) => assert_eq!((o, b), (offset, byte), "{value:?}"),
+                other => panic!("{value:?}: {other:?}"),
+            }
+        }
+        assert!(Event::new().event_type("a\0b").is_ok());
+    }
+
+    #[test]
+    fn id_refuses_cr_lf_and_nul() {
+        for (value, offset, byte) in [("x\0", 1, 0), ("\n", 0, b'\n'), ("ab\rc", 2, b'\r')] {
+            match Event::new().id(value) {
+                Err(EventError::InvalidByte {
+                    field: Field::Id,
+                    offset: o,
+                    byte: b,
+                }) => assert_eq!((o, b), (offset, byte), "{value:?}"),
+                other => panic!("{value:?}: {other:?}"),
+            }
+        }
+        assert!(Event::new().id("").is_ok());
+        assert!(validate_id("ünïcode").is_ok());
+    }
+
+    #[test]
+    fn getters_return_what_was_set() {
+        let e = Event::new()
+            .event_type("t")
+            .and_then(|e| e.id("7"))
+            .map(|e| e.comment("c").data("d").retry(Duration::from_millis(1500)));
+        let e = e.ok();
+        let e = e.as_ref();
+        assert_eq!(e.and_then(Event::get_event_type), Some("t"));
+        assert_eq!(e.and_then(Event::get_id), Some("7"));
+        assert_eq!(e.and_then(Event::get_comment), Some("c"));
+        assert_eq!(e.and_then(Event::get_data), Some("d"));
+        assert_eq!(
+            e.and_then(Event::get_retry),
+            Some(Duration::from_millis(1500))
+        );
+        assert!(e.is_some_and(Event::has_data));
+        assert!(!Event::new().has_data());
+    }
+
+    #[test]
+    fn retry_saturates_and_truncates_to_milliseconds() {
+        assert_eq!(Event::new().retry(Duration::MAX).retry_ms, Some(u64::MAX));
+        assert_eq!(
+            Event::new().retry(Duration::from_micros(2999)).retry_ms,
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn lines_are_measured_once_when_set() {
+        let l = Lines::new(lines::DATA, Text::from("a\r\nb"));
+        assert!(l.multi_line);
+        assert_eq!(l.encoded_len, "data: a\ndata: b\n".len());
+        let l = Lines::new(lines::DATA, Text::from(""));
+        assert!(!l.multi_line);
+        assert_eq!(l.encoded_len, "data:\n".len());
+    }
+}

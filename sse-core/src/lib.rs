@@ -1,0 +1,61 @@
+//! # sse-core
+//!
+//! Server-Sent Events, the protocol only: no I/O, no clock, no async, `#![no_std]`.
+//!
+//! - **Encoder**: [`Event`] borrows (or owns) its text, validates every field as it is set,
+//!   and encodes with no allocation into a `&mut [u8]`, a `Vec<u8>` or any `bytes::BufMut`.
+//!   [`Event::encoded_len`] is exact and constant-time.
+//!
+//! Framework adapters (`sse-hyper`, `sse-axum`, `sse-warp`) are thin glue over this crate.
+//!
+//! ```
+//! use sse_core::Event;
+//!
+//! let event = Event::new().event_type("greeting")?.id("1")?.data("hello\nworld");
+//! let mut buf = [0u8; 64];
+//! let n = event.encode_to_slice(&mut buf)?;
+//! assert_eq!(&buf[..n], b"event: greeting\nid: 1\ndata: hello\ndata: world\n\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | implies | what it adds |
+//! |---|---|---|---|
+//! | `std` | yes | `alloc` | `std` support in dependencies (nothing else: errors use `core::error::Error`) |
+//! | `alloc` | via `std` | | owned events (`Event<'static>` from `String`), [`Event::encode_to_vec`], [`Event::into_owned`] |
+//! | `bytes` | no | | [`Event::encode_to_buf`] into any `bytes::BufMut`, [`Event::to_bytes`] |
+//! | `serde` | no | `std` | [`Event::json_data`], [`Json`], `serde_json::Value` as an event |
+//!
+//! With no features, the encoder (into slices) and the line-layer decoder remain: enough for
+//! a microcontroller. Features only add API; none changes behaviour.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod convert;
+mod encode;
+mod error;
+mod event;
+#[cfg(feature = "serde")]
+mod json;
+mod lines;
+mod sink;
+mod text;
+
+pub use convert::IntoEvent;
+#[cfg(feature = "serde")]
+pub use convert::Json;
+pub use encode::KEEP_ALIVE;
+pub use error::{EncodeError, EventError, Field};
+pub use event::{Event, validate_id};
+pub use text::Text;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,188 @@
+//! [`Text`]: a string an [`Event`](crate::Event) either borrows or (with `alloc`) owns.
+
+use core::fmt;
+use core::ops::Deref;
+
+#[cfg(feature = "alloc")]
+use alloc::{borrow::Cow, string::String};
+
+/// A string held by an [`Event`](crate::Event): borrowed for zero-copy encoding, or owned
+/// (feature `alloc`) so that an `Event<'static>` can outlive its inputs.
+///
+/// You rarely name this type: every builder method takes `impl Into<Text<'a>>`, which
+/// `&str`, `String` and `Cow<str>` all satisfy.
+///
+/// ```
+/// use sse_core::Text;
+/// let borrowed: Text<'_> = "hello".into();
+/// let owned: Text<'static> = String::from("hello").into();
+/// assert_eq!(borrowed, owned);
+/// assert_eq!(&*owned, "hello");
+/// ```
+#[derive(Clone)]
+pub struct Text<'a>(Repr<'a>);
+
+impl Eq for Text<'_> {}
+
+#[derive(Clone)]
+enum Repr<'a> {
+    Borrowed(&'a str),
+    #[cfg(feature = "alloc")]
+    Owned(String),
+}
+
+impl<'a> Text<'a> {
+    /// Borrows `s`; usable in `const` items.
+    pub const fn borrowed(s: &'a str) -> Self {
+        Text(Repr::Borrowed(s))
+    }
+
+    /// The text as a `&str`.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Borrowed(s) => s,
+            #[cfg(feature = "alloc")]
+            Repr::Owned(s) => s,
+        }
+    }
+
+    /// An owned copy that no longer borrows anything (one allocation if borrowed).
+    #[cfg(feature = "alloc")]
+    pub fn into_owned(self) -> Text<'static> {
+        match self.0 {
+            Repr::Borrowed(s) => Text(Repr::Owned(s.into())),
+            Repr::Owned(s) => Text(Repr::Owned(s)),
+        }
+    }
+}
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl core::hash::Hash for Text<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text::borrowed(s)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<'a> From<&'a String> for Text<'a> {
+    fn from(s: &'a String) -> Self {
+        Text::borrowed(s)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl From<String> for Text<'_> {
+    fn from(s: String) -> Self {
+        Text(Repr::Owned(s))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<'a> From<Cow<'a, str>> for Text<'a> {
+    fn from(s: Cow<'a, str>) -> Self {
+        match s {
+            Cow::Borrowed(s) => Text::borrowed(s),
+            Cow::Owned(s) => Text(Repr::Owned(s)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_and_owned_compare_by_content() {
+        let a = Text::from("abc");
+        assert_eq!(a, "abc");
+        assert_eq!(a.len(), 3);
+        #[cfg(feature = "alloc")]
+        {
+            let b: Text<'static> = a.clone().into_owned();
+            assert_eq!(a, b);
+            assert_eq!(
+                Text::from(Cow::Borrowed("x")),
+                Text::from(String::from("x"))
+            );
+        }
+    }
+
+    #[test]
+    fn debug_is_the_string() {
+        use core::fmt::Write;
+        let mut s = heapless_buf::Buf::default();
+        write!(s, "{:?}", Text::from("a\"b")).ok();
+        assert_eq!(s.as_str(), "\"a\\\"b\"");
+    }
+
+    /// A tiny fixed buffer so this test also runs without `alloc`.
+    mod heapless_buf {
+        #[derive(Default)]
+        pub struct Buf {
+            bytes: [u8; 32],
+            len: usize,
+        }
+        impl Buf {
+            pub fn as_str(&self) -> &str {
+                core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("<invalid>")
+            }
+        }
+        impl core::fmt::Write for Buf {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                let end = self.len + s.len();
+                let dst = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+                dst.copy_from_slice(s.as_bytes());
+                self.len = end;
+                Ok(())
+            }
+        }
+    }
+}
