@@ -5,6 +5,10 @@
 //! - **Encoder**: [`Event`] borrows (or owns) its text, validates every field as it is set,
 //!   and encodes with no allocation into a `&mut [u8]`, a `Vec<u8>` or any `bytes::BufMut`.
 //!   [`Event::encoded_len`] is exact and constant-time.
+//! - **Decoder**: [`decode`] follows the WHATWG "interpreting an event stream" algorithm
+//!   at any chunking, in linear time and bounded memory: a zero-copy line layer
+//!   ([`decode::LineDecoder`], no allocation) and, with `alloc`, an event layer ([`Decoder`])
+//!   that yields [`MessageEvent`]s with one allocation each.
 //!
 //! Framework adapters (`sse-hyper`, `sse-axum`, `sse-warp`) are thin glue over this crate.
 //!
@@ -18,12 +22,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Decoding, as a client does:
+//!
+//! ```
+//! # #[cfg(feature = "alloc")] {
+//! use sse_core::{Decoded, Decoder};
+//!
+//! let mut decoder = Decoder::new();
+//! let mut events = Vec::new();
+//! for chunk in [&b"id: 7\ndata: hel"[..], b"lo\r", b"\n\r\n"] {
+//!     let mut input = chunk;
+//!     while !input.is_empty() {
+//!         let (consumed, item) = decoder.decode(input);
+//!         input = &input[consumed..];
+//!         if let Some(Ok(Decoded::Event(event))) = item {
+//!             events.push((event.data().to_owned(), event.last_event_id().to_owned()));
+//!         }
+//!     }
+//! }
+//! assert_eq!(events, [("hello".to_owned(), "7".to_owned())]);
+//! # }
+//! ```
+//!
 //! ## Features
 //!
 //! | feature | default | implies | what it adds |
 //! |---|---|---|---|
 //! | `std` | yes | `alloc` | `std` support in dependencies (nothing else: errors use `core::error::Error`) |
-//! | `alloc` | via `std` | | owned events (`Event<'static>` from `String`), [`Event::encode_to_vec`], [`Event::into_owned`] |
+//! | `alloc` | via `std` | | owned events (`Event<'static>` from `String`), [`Event::encode_to_vec`], [`Event::into_owned`], the event-layer [`Decoder`] |
 //! | `bytes` | no | | [`Event::encode_to_buf`] into any `bytes::BufMut`, [`Event::to_bytes`] |
 //! | `serde` | no | `std` | [`Event::json_data`], [`Json`], `serde_json::Value` as an event |
 //!
@@ -38,6 +64,7 @@ extern crate alloc;
 extern crate std;
 
 mod convert;
+pub mod decode;
 mod encode;
 mod error;
 mod event;
@@ -50,6 +77,9 @@ mod text;
 pub use convert::IntoEvent;
 #[cfg(feature = "serde")]
 pub use convert::Json;
+pub use decode::{DecodeError, Limits};
+#[cfg(feature = "alloc")]
+pub use decode::{Decoded, Decoder, MessageEvent};
 pub use encode::KEEP_ALIVE;
 pub use error::{EncodeError, EventError, Field};
 pub use event::{Event, validate_id};

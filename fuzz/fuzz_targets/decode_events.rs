@@ -1,0 +1,28 @@
+//! The event layer on arbitrary bytes with small limits: no panic, bounded consumption,
+//! progress on every call, and the limits hold.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sse_core::decode::{Decoded, Decoder, Limits};
+
+fuzz_target!(|input: (u8, u8, u8, Vec<u8>)| {
+    let (line, event, chunk, stream) = input;
+    let limits = Limits {
+        max_line_len: usize::from(line),
+        max_event_size: usize::from(event),
+    };
+    let mut dec = Decoder::with_limits(limits).comments(chunk & 1 == 1);
+    for piece in stream.chunks(usize::from(chunk) + 1) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let (n, item) = dec.decode(rest);
+            assert!(n <= rest.len());
+            assert!(n > 0 || item.is_some(), "no progress");
+            rest = &rest[n..];
+            if let Some(Ok(Decoded::Event(e))) = item {
+                assert!(e.data().len() + e.event_type().len() <= limits.max_event_size.max(7) + 7);
+            }
+        }
+    }
+    dec.finish();
+});

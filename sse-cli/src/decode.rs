@@ -1,0 +1,119 @@
+//! `sse decode`: an event stream on stdin, one JSON object per line on stdout, as it goes.
+
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use sse_core::decode::{Decoded, Decoder, Limits};
+
+use crate::chunks::{ChunkSizes, Chunker};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Also print comments, as `{"comment": TEXT}`.
+    #[arg(long)]
+    comments: bool,
+    /// Feed the decoder chunks of these byte sizes, the last one repeating (e.g. `14,2,1,3`).
+    #[arg(long, value_name = "SIZES")]
+    chunks: Option<ChunkSizes>,
+    /// Longest line accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_line_len)]
+    max_line_len: usize,
+    /// Largest event accepted (data plus event type), in bytes.
+    #[arg(long, default_value_t = Limits::default().max_event_size)]
+    max_event_size: usize,
+}
+
+/// One output line.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Output<'a> {
+    Event {
+        event: &'a str,
+        data: &'a str,
+        id: &'a str,
+    },
+    Retry {
+        retry: u128,
+    },
+    Comment {
+        comment: &'a str,
+    },
+}
+
+/// Decodes chunks and prints items; remembers whether a limit was exceeded.
+struct Printer<W> {
+    decoder: Decoder,
+    out: W,
+    failed: bool,
+}
+
+impl<W: Write> Printer<W> {
+    fn feed(&mut self, mut input: &[u8]) -> io::Result<()> {
+        while !input.is_empty() {
+            let (consumed, item) = self.decoder.decode(input);
+            input = input.get(consumed..).unwrap_or_default();
+            let output = match &item {
+                None => continue,
+                Some(Err(e)) => {
+                    eprintln!("sse decode: {e}");
+                    self.failed = true;
+                    continue;
+                }
+                Some(Ok(Decoded::Event(event))) => Output::Event {
+                    event: event.event_type(),
+                    data: event.data(),
+                    id: event.last_event_id(),
+                },
+                Some(Ok(Decoded::Retry(time))) => Output::Retry {
+                    retry: time.as_millis(),
+                },
+                Some(Ok(Decoded::Comment(comment))) => Output::Comment { comment },
+                Some(Ok(_)) => continue,
+            };
+            serde_json::to_writer(&mut self.out, &output)?;
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: &Args) -> io::Result<ExitCode> {
+    let limits = Limits {
+        max_line_len: args.max_line_len,
+        max_event_size: args.max_event_size,
+    };
+    let mut printer = Printer {
+        decoder: Decoder::with_limits(limits).comments(args.comments),
+        out: io::BufWriter::new(io::stdout().lock()),
+        failed: false,
+    };
+    let mut chunker = args.chunks.clone().map(Chunker::new);
+    let mut stdin = io::stdin().lock();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let read = buf.get(..n).unwrap_or_default();
+        match &mut chunker {
+            Some(chunker) => chunker.split(read, |chunk| printer.feed(chunk))?,
+            None => printer.feed(read)?,
+        }
+        // Everything decoded from this read is out before the next read blocks.
+        printer.out.flush()?;
+    }
+    if let Some(chunker) = &mut chunker {
+        chunker.finish(|chunk| printer.feed(chunk))?;
+    }
+    printer.decoder.finish();
+    printer.out.flush()?;
+    Ok(if printer.failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

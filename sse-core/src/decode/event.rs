@@ -1,0 +1,593 @@
+//! The event layer: turns the lines of an event stream into dispatched events, following
+//! the WHATWG rules for interpreting an event stream.
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use memchr::memchr;
+
+use super::limits::{DecodeError, Limit, Limits};
+use super::line::{Line, LineDecoder, Scan, parse_line};
+
+/// The type of an event whose stream set none.
+const DEFAULT_TYPE: &str = "message";
+
+/// A dispatched event (DOM's MessageEvent): type, data, last event ID.
+///
+/// ONE heap allocation holds all three strings (one `String` with two split offsets), so a
+/// decoded small event costs at most one allocation.
+///
+/// ```
+/// use sse_core::decode::MessageEvent;
+///
+/// let event = MessageEvent::new("tick", "{\"n\":1}", "7");
+/// assert_eq!(event.event_type(), "tick");
+/// assert_eq!(event.data(), "{\"n\":1}");
+/// assert_eq!(event.last_event_id(), "7");
+/// assert_eq!(MessageEvent::new("", "x", "").event_type(), "message");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MessageEvent {
+    /// Type, data and last event ID, in that order.
+    buf: String,
+    /// End of the type in `buf`.
+    type_end: usize,
+    /// End of the data in `buf`.
+    data_end: usize,
+}
+
+impl MessageEvent {
+    /// An event with these strings, in one allocation. An empty `event_type` means
+    /// `"message"`, as in a stream.
+    pub fn new(event_type: &str, data: &str, last_event_id: &str) -> Self {
+        let event_type = if event_type.is_empty() {
+            DEFAULT_TYPE
+        } else {
+            event_type
+        };
+        let mut buf = String::with_capacity(event_type.len() + data.len() + last_event_id.len());
+        buf.push_str(event_type);
+        let type_end = buf.len();
+        buf.push_str(data);
+        let data_end = buf.len();
+        buf.push_str(last_event_id);
+        Self {
+            buf,
+            type_end,
+            data_end,
+        }
+    }
+
+    /// The event type: the stream's `event` field, or `"message"` when it set none.
+    pub fn event_type(&self) -> &str {
+        self.buf.get(..self.type_end).unwrap_or_default()
+    }
+
+    /// The data: the `data` values joined with LF.
+    pub fn data(&self) -> &str {
+        self.buf
+            .get(self.type_end..self.data_end)
+            .unwrap_or_default()
+    }
+
+    /// The last event ID at the time of dispatch (`""` when none).
+    pub fn last_event_id(&self) -> &str {
+        self.buf.get(self.data_end..).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for MessageEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageEvent")
+            .field("event_type", &self.event_type())
+            .field("data", &self.data())
+            .field("last_event_id", &self.last_event_id())
+            .finish()
+    }
+}
+
+/// What the decoder yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decoded {
+    /// A dispatched event.
+    Event(MessageEvent),
+    /// An accepted `retry` field, in the order its line was processed (before the event of
+    /// the same block).
+    Retry(Duration),
+    /// A comment line's text (after the ':'), only when comments are enabled.
+    Comment(String),
+}
+
+/// An incremental decoder of an event stream into [`Decoded`] items.
+///
+/// Feed it the bytes in any chunks; it keeps what it needs. Complete lines are processed
+/// straight from the input; only a trailing partial line is copied (into a buffer bounded by
+/// [`Limits::max_line_len`]). Its buffers are reused from event to event, so after warm-up a
+/// small event costs one allocation (the [`MessageEvent`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use sse_core::decode::{Decoded, Decoder};
+///
+/// let chunks: [&[u8]; 3] = [b"retry: 3000\nid: 4", b"2\r\ndata: a\r", b"\ndata: b\n\n"];
+/// let mut dec = Decoder::new();
+/// let mut items = Vec::new();
+/// for chunk in chunks {
+///     let mut input = chunk;
+///     while !input.is_empty() {
+///         let (n, item) = dec.decode(input);
+///         input = &input[n..];
+///         if let Some(item) = item {
+///             items.push(item.expect("within limits"));
+///         }
+///     }
+/// }
+/// assert_eq!(items.len(), 2);
+/// assert_eq!(items[0], Decoded::Retry(Duration::from_millis(3000)));
+/// let Decoded::Event(event) = &items[1] else { panic!("an event") };
+/// assert_eq!((event.event_type(), event.data(), event.last_event_id()), ("message", "a\nb", "42"));
+/// assert_eq!(dec.last_event_id(), "42");
+/// assert!(!dec.finish());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    /// The line layer.
+    lines: LineDecoder,
+    /// The bytes of the current line that arrived in earlier inputs.
+    partial: Vec<u8>,
+    /// The data buffer.
+    data: String,
+    /// The event type buffer.
+    event_type: String,
+    /// The last event ID buffer.
+    id_buf: String,
+    /// The last event ID as of the last dispatch.
+    last_id: String,
+    /// The last accepted `retry` value.
+    reconnection: Option<Duration>,
+    /// The limits in force.
+    limits: Limits,
+    /// Yield comments.
+    comments: bool,
+    /// After a limit error: ignore lines up to the next blank line.
+    skipping: bool,
+    /// A `data`, `event` or `id` field was seen since the last dispatch.
+    pending: bool,
+}
+
+impl Default for Decoder {
+    /// Same as [`Decoder::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder {
+    /// A decoder for a new stream with the default [`Limits`].
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A decoder for a new stream with these limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            lines: LineDecoder::with_max_line_len(limits.max_line_len),
+            partial: Vec::new(),
+            data: String::new(),
+            event_type: String::new(),
+            id_buf: String::new(),
+            last_id: String::new(),
+            reconnection: None,
+            limits,
+            comments: false,
+            skipping: false,
+            pending: false,
+        }
+    }
+
+    /// Also yield comments as [`Decoded::Comment`] (off by default).
+    pub fn comments(mut self, yes: bool) -> Self {
+        self.comments = yes;
+        self
+    }
+
+    /// Seeds the last event ID, when resuming a stream after a reconnection. An id
+    /// containing NUL is ignored, as it would be in a stream.
+    pub fn with_last_event_id(mut self, id: &str) -> Self {
+        if !id.contains('\0') {
+            id.clone_into(&mut self.last_id);
+            id.clone_into(&mut self.id_buf);
+        }
+        self
+    }
+
+    /// The last event ID as of the last dispatch (`""` when none): what to send as
+    /// `Last-Event-ID` when reconnecting. Set even by a dispatch that yields no event.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_id
+    }
+
+    /// The reconnection time from the last accepted `retry` field, if any.
+    pub fn reconnection_time(&self) -> Option<Duration> {
+        self.reconnection
+    }
+
+    /// How many input bytes the line layer has examined, for tests that prove linear time.
+    #[doc(hidden)]
+    pub fn bytes_examined(&self) -> u64 {
+        self.lines.bytes_examined()
+    }
+
+    /// Feed bytes; returns how many were consumed and at most one item. Always makes
+    /// progress when input is non-empty (consumed > 0 or an item returned). A partial line
+    /// at the end of `input` is copied into an internal buffer (bounded by the line limit)
+    /// and counted as consumed.
+    ///
+    /// Call it again with the unconsumed bytes until none are left:
+    ///
+    /// ```
+    /// use sse_core::decode::{Decoded, Decoder};
+    ///
+    /// let mut dec = Decoder::new().comments(true);
+    /// let mut input: &[u8] = b": hi\nevent: greet\ndata: hello\n\n";
+    /// let mut items = Vec::new();
+    /// while !input.is_empty() {
+    ///     let (n, item) = dec.decode(input);
+    ///     input = &input[n..];
+    ///     if let Some(item) = item {
+    ///         items.push(item);
+    ///     }
+    /// }
+    /// assert_eq!(items[0], Ok(Decoded::Comment(" hi".into())));
+    /// let Ok(Decoded::Event(event)) = &items[1] else { panic!("an event") };
+    /// assert_eq!((event.event_type(), event.data()), ("greet", "hello"));
+    /// ```
+    ///
+    /// Bytes are decoded as UTF-8 line by line, invalid sequences becoming U+FFFD.
+    ///
+    /// An item `Err(DecodeError::LimitExceeded { .. })` means a line or the event being
+    /// assembled exceeded the [`Limits`]: the event is discarded (its `id` fields do not
+    /// count), the rest of an over-long line is skipped, and every line up to the next
+    /// blank line is ignored (one error per discarded event); then decoding goes on
+    /// normally.
+    pub fn decode(&mut self, input: &[u8]) -> (usize, Option<Result<Decoded, DecodeError>>) {
+        let mut consumed = 0;
+        while consumed < input.len() {
+            let rest = input.get(consumed..).unwrap_or_default();
+            let kept = self.partial.len();
+            match self.lines.scan(rest) {
+                Scan::Line { start, end, next } => {
+                    consumed += next.saturating_sub(kept);
+                    let item = if kept == 0 {
+                        self.line(rest.get(start..end).unwrap_or_default())
+                    } else {
+                        // Complete the kept line with just the bytes up to its end.
+                        let mut line = core::mem::take(&mut self.partial);
+                        let tail = rest.get(..end.saturating_sub(kept)).unwrap_or_default();
+                        line.extend_from_slice(tail);
+                        let item = self.line(line.get(start..).unwrap_or_default());
+                        line.clear();
+                        self.partial = line;
+                        item
+                    };
+                    if item.is_some() {
+                        return (consumed, item);
+                    }
+                }
+                Scan::Partial { drop } => {
+                    if drop <= kept {
+                        self.partial.drain(..drop);
+                        self.partial.extend_from_slice(rest);
+                    } else {
+                        self.partial.clear();
+                        self.partial
+                            .extend_from_slice(rest.get(drop - kept..).unwrap_or_default());
+                    }
+                    return (input.len(), None);
+                }
+                Scan::TooLong { drop } => {
+                    consumed += drop.saturating_sub(kept);
+                    self.partial.clear();
+                    let max = self.limits.max_line_len;
+                    return (consumed, self.limit_exceeded(Limit::LineLength, max));
+                }
+            }
+        }
+        (consumed, None)
+    }
+
+    /// End of stream: discards any undispatched event and partial line. Returns true if
+    /// something was discarded (a partial line, or a `data`, `event` or `id` field not
+    /// followed by a blank line).
+    ///
+    /// The decoder is then ready for a new stream (a reconnection): a leading BOM is skipped
+    /// again; the last event ID and the reconnection time are kept.
+    pub fn finish(&mut self) -> bool {
+        let discarded = self.pending || !self.partial.is_empty();
+        self.lines.reset();
+        self.partial.clear();
+        self.discard_event();
+        self.skipping = false;
+        discarded
+    }
+
+    /// Clears the event being assembled, including what its `id` fields did.
+    fn discard_event(&mut self) {
+        self.data.clear();
+        self.event_type.clear();
+        self.id_buf.clone_from(&self.last_id);
+        self.pending = false;
+    }
+
+    /// Discards the current event and skips to the next blank line; reports the error
+    /// unless already skipping.
+    fn limit_exceeded(&mut self, limit: Limit, max: usize) -> Option<Result<Decoded, DecodeError>> {
+        self.discard_event();
+        if self.skipping {
+            return None;
+        }
+        self.skipping = true;
+        Some(Err(DecodeError::LimitExceeded { limit, max }))
+    }
+
+    /// Processes one complete line (without its line ending).
+    fn line(&mut self, line: &[u8]) -> Option<Result<Decoded, DecodeError>> {
+        if self.skipping {
+            self.skipping = !line.is_empty();
+            return None;
+        }
+        match parse_line(line) {
+            Line::Blank => self.dispatch(),
+            Line::Comment(text) => self
+                .comments
+                .then(|| Ok(Decoded::Comment(String::from_utf8_lossy(text).into_owned()))),
+            Line::Field { name, value } => self.field(name, value),
+        }
+    }
+
+    /// Processes one field.
+    fn field(&mut self, name: &[u8], value: &[u8]) -> Option<Result<Decoded, DecodeError>> {
+        match name {
+            b"event" => {
+                self.pending = true;
+                self.event_type.clear();
+                push_lossy(&mut self.event_type, value);
+                self.check_event_size()
+            }
+            b"data" => {
+                self.pending = true;
+                push_lossy(&mut self.data, value);
+                self.data.push('\n');
+                self.check_event_size()
+            }
+            b"id" => {
+                if memchr(0, value).is_none() {
+                    self.pending = true;
+                    self.id_buf.clear();
+                    push_lossy(&mut self.id_buf, value);
+                }
+                None
+            }
+            b"retry" => {
+                let time = Duration::from_millis(parse_retry(value)?);
+                self.reconnection = Some(time);
+                Some(Ok(Decoded::Retry(time)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Reports and discards an event larger than the limit.
+    fn check_event_size(&mut self) -> Option<Result<Decoded, DecodeError>> {
+        let max = self.limits.max_event_size;
+        if self.data.len() + self.event_type.len() > max {
+            return self.limit_exceeded(Limit::EventSize, max);
+        }
+        None
+    }
+
+    /// Dispatches the event (on a blank line).
+    fn dispatch(&mut self) -> Option<Result<Decoded, DecodeError>> {
+        self.pending = false;
+        if self.last_id != self.id_buf {
+            self.last_id.clone_from(&self.id_buf);
+        }
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return None;
+        }
+        if self.data.ends_with('\n') {
+            self.data.pop();
+        }
+        let event = MessageEvent::new(&self.event_type, &self.data, &self.last_id);
+        self.data.clear();
+        self.event_type.clear();
+        Some(Ok(Decoded::Event(event)))
+    }
+}
+
+/// A `retry` value: non-empty, ASCII digits only, fitting a `u64` of milliseconds.
+fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    value.iter().try_fold(0u64, |acc, &b| {
+        let digit = if b.is_ascii_digit() {
+            u64::from(b - b'0')
+        } else {
+            return None;
+        };
+        acc.checked_mul(10)?.checked_add(digit)
+    })
+}
+
+/// Appends `bytes` decoded as UTF-8, each invalid sequence replaced with U+FFFD (as
+/// `String::from_utf8_lossy` does), without allocating beyond `dst`'s growth.
+fn push_lossy(dst: &mut String, bytes: &[u8]) {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => dst.push_str(text),
+        Err(_) => {
+            for chunk in bytes.utf8_chunks() {
+                dst.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    dst.push(char::REPLACEMENT_CHARACTER);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use alloc::vec;
+
+    use super::*;
+
+    fn ev(t: &str, d: &str, id: &str) -> Decoded {
+        Decoded::Event(MessageEvent::new(t, d, id))
+    }
+
+    fn all(dec: &mut Decoder, mut input: &[u8]) -> Vec<Result<Decoded, DecodeError>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let (n, item) = dec.decode(input);
+            assert!(n > 0 || item.is_some(), "no progress");
+            input = &input[n..];
+            out.extend(item);
+        }
+        out
+    }
+
+    #[test]
+    fn message_event_layout() {
+        let e = MessageEvent::new("a", "bc", "def");
+        assert_eq!(
+            (e.event_type(), e.data(), e.last_event_id()),
+            ("a", "bc", "def")
+        );
+        assert_eq!(
+            MessageEvent::new("", "", ""),
+            MessageEvent::new("message", "", "")
+        );
+        assert_ne!(
+            MessageEvent::new("ab", "c", ""),
+            MessageEvent::new("a", "bc", "")
+        );
+        let dbg = std::format!("{e:?}");
+        assert!(
+            dbg.contains("\"bc\"") && dbg.contains("event_type"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
+    fn parse_retry_rules() {
+        assert_eq!(parse_retry(b"0"), Some(0));
+        assert_eq!(parse_retry(b"0012"), Some(12));
+        assert_eq!(parse_retry(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_retry(b"18446744073709551616"), None);
+        assert_eq!(parse_retry(b""), None);
+        assert_eq!(parse_retry(b"1 "), None);
+        assert_eq!(parse_retry(b"+1"), None);
+        assert_eq!(parse_retry(b"-1"), None);
+    }
+
+    #[test]
+    fn push_lossy_matches_std() {
+        for bytes in [
+            &b"ok"[..],
+            b"\xFF",
+            b"a\xC3",
+            b"\xE2\x82x",
+            b"\xF0\x9F\x98\x80\xED\xA0\x80",
+        ] {
+            let mut s = String::from(">");
+            push_lossy(&mut s, bytes);
+            assert_eq!(s[1..], String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
+    fn one_item_per_call_and_progress() {
+        let mut dec = Decoder::new();
+        let input = b"retry: 5\ndata: a\n\n";
+        let (n, item) = dec.decode(input);
+        assert_eq!(
+            (n, item),
+            (9, Some(Ok(Decoded::Retry(Duration::from_millis(5)))))
+        );
+        let (n, item) = dec.decode(&input[9..]);
+        assert_eq!((n, item), (9, Some(Ok(ev("", "a", "")))));
+        assert_eq!(dec.reconnection_time(), Some(Duration::from_millis(5)));
+    }
+
+    #[test]
+    fn partial_line_is_buffered_and_completed() {
+        let mut dec = Decoder::new();
+        assert_eq!(dec.decode(b"da"), (2, None));
+        assert_eq!(dec.decode(b"ta: x"), (5, None));
+        assert_eq!(dec.decode(b"y\n\nrest"), (3, Some(Ok(ev("", "xy", "")))));
+        assert!(dec.finish() || dec.partial.is_empty());
+    }
+
+    #[test]
+    fn id_buffer_and_last_event_id() {
+        let mut dec = Decoder::new().with_last_event_id("seed");
+        assert_eq!(dec.last_event_id(), "seed");
+        assert_eq!(all(&mut dec, b"id: 1\n"), vec![]);
+        assert_eq!(dec.last_event_id(), "seed"); // not dispatched yet
+        assert_eq!(all(&mut dec, b"\n"), vec![]);
+        assert_eq!(dec.last_event_id(), "1");
+        assert_eq!(all(&mut dec, b"id: 2\n"), vec![]);
+        assert!(dec.finish());
+        assert_eq!(dec.last_event_id(), "1");
+        assert_eq!(all(&mut dec, b"data\n\n"), vec![Ok(ev("", "", "1"))]);
+        assert_eq!(Decoder::new().with_last_event_id("a\0").last_event_id(), "");
+    }
+
+    #[test]
+    fn finish_reports_discards() {
+        let mut dec = Decoder::new();
+        assert!(!dec.finish());
+        all(&mut dec, b": c\nretry: 1\nfoo: x\n");
+        assert!(!dec.finish());
+        all(&mut dec, b"event: x\n");
+        assert!(dec.finish());
+        all(&mut dec, b"dat");
+        assert!(dec.finish());
+        assert!(!dec.finish());
+    }
+
+    #[test]
+    fn limit_error_discards_event_and_id() {
+        let limits = Limits {
+            max_line_len: 12,
+            max_event_size: 6,
+        };
+        let mut dec = Decoder::with_limits(limits);
+        let got = all(&mut dec, b"id: 1\ndata: 1234\ndata: 5\ndata: 6\nid: 2\n\n");
+        let err = DecodeError::LimitExceeded {
+            limit: Limit::EventSize,
+            max: 6,
+        };
+        assert_eq!(got, vec![Err(err)]);
+        assert_eq!(dec.last_event_id(), "");
+        let got = all(&mut dec, b"id: 3\ndata: ok\n\n");
+        assert_eq!(got, vec![Ok(ev("", "ok", "3"))]);
+        let got = all(
+            &mut dec,
+            b"data: 1234567890\ndata: 1234567890\n\ndata: y\n\n",
+        );
+        let err = DecodeError::LimitExceeded {
+            limit: Limit::LineLength,
+            max: 12,
+        };
+        assert_eq!(got, vec![Err(err), Ok(ev("", "y", "3"))]);
+    }
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the decoder's integration tests.
+#![allow(dead_code)]
+
+pub mod reference;
+
+use sse_core::decode::{DecodeError, Decoded, Decoder};
+
+/// One decoder output item.
+pub type Item = Result<Decoded, DecodeError>;
+
+/// Feeds `chunks` to `dec` in order with the documented loop, collecting every item.
+pub fn feed_chunks<'a>(dec: &mut Decoder, chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<Item> {
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let mut input = chunk;
+        while !input.is_empty() {
+            let (n, item) = dec.decode(input);
+            assert!(n <= input.len(), "consumed more than given");
+            assert!(n > 0 || item.is_some(), "no progress on non-empty input");
+            input = &input[n..];
+            out.extend(item);
+        }
+    }
+    out
+}
+
+/// Feeds `input` cut at the given sizes (cycled; a size of 0 counts as 1).
+pub fn feed_sizes(dec: &mut Decoder, input: &[u8], sizes: &[usize]) -> Vec<Item> {
+    let mut chunks = Vec::new();
+    let mut rest = input;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let size = sizes
+            .get(i % sizes.len().max(1))
+            .copied()
+            .unwrap_or(1)
+            .clamp(1, rest.len());
+        let (chunk, tail) = rest.split_at(size);
+        chunks.push(chunk);
+        rest = tail;
+        i += 1;
+    }
+    feed_chunks(dec, chunks)
+}

@@ -1,0 +1,103 @@
+//! Allocation counts, measured with a counting global allocator: after warm-up a small
+//! decoded event costs at most one allocation, and the line layer allocates nothing.
+#![cfg(feature = "std")]
+
+use std::alloc::System;
+
+use sse_core::decode::{Decoded, Decoder, LineDecoder, Status};
+use stats_alloc::StatsAlloc;
+
+#[global_allocator]
+static GLOBAL: StatsAlloc<System> = StatsAlloc::system();
+
+/// Allocations and reallocations so far (a realloc that grows a buffer counts too).
+fn allocations() -> usize {
+    let stats = GLOBAL.stats();
+    stats.allocations + stats.reallocations
+}
+
+/// Allocations made while running `f`.
+fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = allocations();
+    let out = f();
+    (out, allocations() - before)
+}
+
+const EVENTS: usize = 10_000;
+const CHUNK: usize = 4096;
+
+fn stream(first_id: usize, events: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in first_id..first_id + events {
+        let event =
+            format!("event: tick\nid: {n}\ndata: {{\"seq\":{n},\"v\":\"abcdefghijk\"}}\n\n");
+        out.extend_from_slice(event.as_bytes());
+    }
+    out
+}
+
+/// Feeds `input` in 4 KiB chunks; returns the number of events (each dropped at once).
+fn decode_events(dec: &mut Decoder, input: &[u8]) -> usize {
+    let mut events = 0;
+    for chunk in input.chunks(CHUNK) {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let (n, item) = dec.decode(rest);
+            rest = &rest[n..];
+            if let Some(Ok(Decoded::Event(event))) = item {
+                assert_eq!(event.event_type(), "tick");
+                events += 1;
+            }
+        }
+    }
+    events
+}
+
+/// Counts the lines of `input` with the line layer, the caller's buffer being a window over
+/// `input` that grows 4 KiB at a time.
+fn count_lines(input: &[u8]) -> usize {
+    let mut dec = LineDecoder::new();
+    let (mut pos, mut arrived, mut lines) = (0, 0, 0);
+    while arrived < input.len() {
+        arrived = (arrived + CHUNK).min(input.len());
+        loop {
+            let (n, status) = dec.decode(&input[pos..arrived]).expect("short lines");
+            pos += n;
+            match status {
+                Status::Complete(_) => lines += 1,
+                Status::Partial => break,
+            }
+        }
+    }
+    lines
+}
+
+// One test function, so no other test thread runs (or allocates) meanwhile: the counts are
+// process-wide.
+#[test]
+fn allocations_per_event() {
+    // Warm-up: longer ids and data size the buffers, and feeding it one byte at a time leaves
+    // every line partial once, sizing the partial-line buffer.
+    let warm_up = stream(100_000, 20);
+    let input = stream(1, EVENTS);
+    let mut dec = Decoder::new();
+    let mut events = 0;
+    for byte in warm_up.chunks(1) {
+        events += decode_events(&mut dec, byte);
+    }
+    assert_eq!(events, 20);
+
+    let (events, allocs) = count(|| decode_events(&mut dec, &input));
+    assert_eq!(events, EVENTS);
+    println!(
+        "event layer: {allocs} allocations for {EVENTS} events ({} bytes in {CHUNK}-byte chunks)",
+        input.len()
+    );
+    assert!(allocs <= EVENTS, "{allocs} allocations for {EVENTS} events");
+    assert!(allocs > 0, "the counter works");
+
+    let (lines, allocs) = count(|| count_lines(&input));
+    assert_eq!(lines, 4 * EVENTS);
+    println!("line layer: {allocs} allocations for {lines} lines");
+    assert_eq!(allocs, 0);
+}
