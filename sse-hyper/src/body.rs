@@ -1,0 +1,266 @@
+//! [`SseBody`]: a stream of events as an `http_body::Body`, one frame per event, with
+//! keep-alive comments while the stream is idle.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http_body::{Body, Frame, SizeHint};
+use pin_project_lite::pin_project;
+
+use crate::item::{BodyError, BoxError, SseItem};
+use crate::keep_alive::{KeepAlive, Timer};
+
+pin_project! {
+    /// An `http_body::Body` (`Data = Bytes`, `Error = BoxError`) that encodes each item of a
+    /// [`Stream`] of [`SseItem`]s as one frame ([`sse_core::Event::to_bytes`]), buffering
+    /// nothing more. While the stream is idle it sends [`sse_core::KEEP_ALIVE`] per
+    /// [`KeepAlive`], timed by `T`.
+    ///
+    /// An invalid item or a stream error ends the body: one error frame ([`BodyError`],
+    /// boxed), then the end. The timer starts on the first poll, so the body can be built
+    /// outside a runtime.
+    pub struct SseBody<S, T: Timer> {
+        #[pin]
+        stream: S,
+        #[pin]
+        sleep: Option<T::Sleep>,
+        timer: T,
+        keep_alive: KeepAlive,
+        done: bool,
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<S> SseBody<S, crate::TokioTimer> {
+    /// A body over `stream`, with keep-alive every 15 s on tokio's clock.
+    pub fn new(stream: S) -> Self {
+        Self::with_timer(stream, crate::TokioTimer)
+    }
+}
+
+impl<S, T: Timer> SseBody<S, T> {
+    /// A body over `stream`, with keep-alive every 15 s on `timer`'s clock.
+    pub fn with_timer(stream: S, timer: T) -> Self {
+        SseBody {
+            stream,
+            sleep: None,
+            timer,
+            keep_alive: KeepAlive::new(),
+            done: false,
+        }
+    }
+
+    /// Sets when keep-alive comments are sent (or that they are not).
+    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.keep_alive = keep_alive;
+        self
+    }
+}
+
+impl<S, T> Body for SseBody<S, T>
+where
+    S: Stream,
+    S::Item: SseItem,
+    T: Timer,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        let interval = this.keep_alive.get_interval();
+        if let Poll::Ready(item) = this.stream.poll_next(cx) {
+            let frame = item.map(|item| {
+                let event = item.into_sse_event();
+                event.and_then(|event| event.to_bytes().map_err(BodyError::Encode))
+            });
+            // The stream's end, an invalid item or a stream error ends the body.
+            *this.done = !matches!(frame, Some(Ok(_)));
+            if let (false, Some(sleep)) = (*this.done, this.sleep.as_mut().as_pin_mut()) {
+                this.timer.reset(sleep, interval);
+            }
+            let frame = frame.map(|frame| frame.map(Frame::data).map_err(BoxError::from));
+            return Poll::Ready(frame);
+        }
+        if !this.keep_alive.is_enabled() {
+            return Poll::Pending;
+        }
+        if this.sleep.is_none() {
+            this.sleep.set(Some(this.timer.sleep(interval)));
+        }
+        let Some(mut sleep) = this.sleep.as_pin_mut() else {
+            return Poll::Pending;
+        };
+        ready!(sleep.as_mut().poll(cx));
+        this.timer.reset(sleep, interval);
+        let keep_alive = Bytes::from_static(sse_core::KEEP_ALIVE);
+        Poll::Ready(Some(Ok(Frame::data(keep_alive))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        // Unknown until the stream ends: nothing, or no more, once it has.
+        if self.done {
+            SizeHint::with_exact(0)
+        } else {
+            SizeHint::default()
+        }
+    }
+}
+
+impl<S, T: Timer> fmt::Debug for SseBody<S, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SseBody")
+            .field("keep_alive", &self.keep_alive)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::{Pending, pending};
+    use std::time::Duration;
+
+    /// A timer whose sleeps never fire: keep-alive is configured but silent.
+    struct Never;
+    impl Timer for Never {
+        type Sleep = Pending<()>;
+        fn sleep(&self, _after: Duration) -> Pending<()> {
+            pending()
+        }
+    }
+
+    type Polled<B> = Poll<Option<Result<Frame<<B as Body>::Data>, <B as Body>::Error>>>;
+
+    fn poll<B: Body + Unpin>(body: &mut B) -> Polled<B> {
+        let waker = std::task::Waker::noop();
+        Pin::new(body).poll_frame(&mut Context::from_waker(waker))
+    }
+
+    struct Items<I>(I);
+    impl<I: Iterator + Unpin> Stream for Items<I> {
+        type Item = I::Item;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+            Poll::Ready(self.0.next())
+        }
+    }
+
+    #[test]
+    fn one_frame_per_event_then_end() {
+        let mut body = SseBody::with_timer(Items(["a", "b"].into_iter()), Never);
+        assert!(!body.is_end_stream());
+        for _ in 0..2 {
+            let frame = poll(&mut body);
+            assert!(matches!(frame, Poll::Ready(Some(Ok(ref f))) if f.is_data()));
+        }
+        assert!(matches!(poll(&mut body), Poll::Ready(None)));
+        assert!(body.is_end_stream());
+        assert_eq!(body.size_hint().exact(), Some(0));
+        assert!(matches!(poll(&mut body), Poll::Ready(None)));
+    }
+
+    #[test]
+    fn invalid_item_is_an_error_frame_then_the_end() {
+        let items = [("ok", "1"), ("bad\ntype", "2"), ("ok", "3")];
+        let mut body = SseBody::with_timer(Items(items.into_iter()), Never);
+        assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
+        let Poll::Ready(Some(Err(e))) = poll(&mut body) else {
+            panic!("expected an error frame");
+        };
+        assert!(matches!(e.downcast_ref(), Some(BodyError::Event(_))));
+        assert!(matches!(poll(&mut body), Poll::Ready(None)));
+    }
+
+    /// A stream that never yields.
+    struct Forever;
+    impl Stream for Forever {
+        type Item = &'static str;
+        fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<&'static str>> {
+            Poll::Pending
+        }
+    }
+
+    /// A timer whose sleeps are always over: every idle poll is a keep-alive.
+    struct Always;
+    impl Timer for Always {
+        type Sleep = std::future::Ready<()>;
+        fn sleep(&self, _after: Duration) -> Self::Sleep {
+            std::future::ready(())
+        }
+    }
+
+    #[test]
+    fn idle_stream_sends_static_keep_alive() {
+        let mut body = SseBody::with_timer(Forever, Always);
+        for _ in 0..2 {
+            let Poll::Ready(Some(Ok(frame))) = poll(&mut body) else {
+                panic!("expected a keep-alive frame");
+            };
+            let bytes = frame.into_data().unwrap_or_default();
+            assert_eq!(bytes, sse_core::KEEP_ALIVE);
+        }
+    }
+
+    #[test]
+    fn idle_stream_without_keep_alive_is_pending() {
+        let mut silent = SseBody::with_timer(Forever, Never);
+        assert!(poll(&mut silent).is_pending());
+        let mut disabled = SseBody::with_timer(Forever, Always).keep_alive(KeepAlive::disabled());
+        assert!(poll(&mut disabled).is_pending());
+        let zero = KeepAlive::new().interval(Duration::ZERO);
+        let mut zero = SseBody::with_timer(Forever, Always).keep_alive(zero);
+        assert!(poll(&mut zero).is_pending());
+    }
+
+    /// A timer that never fires and counts its restarts.
+    #[derive(Default)]
+    struct Counting(std::cell::Cell<usize>);
+    impl Timer for Counting {
+        type Sleep = Pending<()>;
+        fn sleep(&self, _after: Duration) -> Pending<()> {
+            pending()
+        }
+        fn reset(&self, _sleep: Pin<&mut Pending<()>>, _after: Duration) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    /// A stream that plays a script of polls.
+    struct Script(std::collections::VecDeque<Poll<Option<&'static str>>>);
+    impl Stream for Script {
+        type Item = &'static str;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<&'static str>> {
+            self.0.pop_front().unwrap_or(Poll::Ready(None))
+        }
+    }
+
+    #[test]
+    fn every_frame_restarts_the_keep_alive_timer() {
+        let script = [
+            Poll::Pending,
+            Poll::Ready(Some("a")),
+            Poll::Ready(Some("b")),
+        ];
+        let mut body = SseBody::with_timer(Script(script.into()), Counting::default());
+        assert!(poll(&mut body).is_pending()); // the timer starts
+        assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
+        assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
+        assert_eq!(body.timer.0.get(), 2);
+        assert!(matches!(poll(&mut body), Poll::Ready(None)));
+        assert_eq!(body.timer.0.get(), 2, "the end is not a frame");
+    }
+}

@@ -1,0 +1,110 @@
+//! The `Last-Event-ID` request header a reconnecting client sends: [`last_event_id`].
+
+use std::fmt;
+
+use http::HeaderMap;
+use http::header::HeaderName;
+use sse_core::EventError;
+
+/// `Last-Event-ID`: the id of the last event a reconnecting client received.
+pub const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
+
+/// Why a `Last-Event-ID` header was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LastEventIdError {
+    /// The value is not UTF-8; the first invalid byte is at `offset`.
+    NotUtf8 {
+        /// Offset of the first byte that is not UTF-8.
+        offset: usize,
+    },
+    /// The value cannot be an event id (see [`sse_core::validate_id`]).
+    Invalid(EventError),
+}
+
+impl fmt::Display for LastEventIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LastEventIdError::NotUtf8 { offset } => write!(
+                f,
+                "the Last-Event-ID header is not valid UTF-8 (invalid byte at offset {offset})"
+            ),
+            LastEventIdError::Invalid(e) => {
+                write!(f, "the Last-Event-ID header is not a valid event id: {e}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LastEventIdError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LastEventIdError::NotUtf8 { .. } => None,
+            LastEventIdError::Invalid(e) => Some(e),
+        }
+    }
+}
+
+/// The request's `Last-Event-ID`: `None` when absent, the raw id when present (the first
+/// one, if repeated; possibly empty), or an error when it is not UTF-8 or not a valid id.
+///
+/// ```
+/// use http::HeaderMap;
+/// use sse_hyper::last_event_id;
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(last_event_id(&headers)?, None);
+/// headers.insert("last-event-id", "order-17".parse()?);
+/// assert_eq!(last_event_id(&headers)?, Some("order-17"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn last_event_id(headers: &HeaderMap) -> Result<Option<&str>, LastEventIdError> {
+    let Some(value) = headers.get(LAST_EVENT_ID) else {
+        return Ok(None);
+    };
+    let id = std::str::from_utf8(value.as_bytes()).map_err(|e| LastEventIdError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    sse_core::validate_id(id).map_err(LastEventIdError::Invalid)?;
+    Ok(Some(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn with(value: &[u8]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_bytes(value) {
+            headers.insert(LAST_EVENT_ID, value);
+        }
+        headers
+    }
+
+    #[test]
+    fn utf8_ids_are_accepted() {
+        let headers = with("évènement-7".as_bytes());
+        assert_eq!(last_event_id(&headers).ok().flatten(), Some("évènement-7"));
+        let empty = with(b"");
+        assert_eq!(last_event_id(&empty).ok().flatten(), Some(""));
+    }
+
+    #[test]
+    fn non_utf8_says_where() {
+        let headers = with(b"ab\xffc");
+        assert_eq!(headers.len(), 1);
+        let err = last_event_id(&headers).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("the Last-Event-ID header is not valid UTF-8 (invalid byte at offset 2)")
+        );
+    }
+
+    #[test]
+    fn first_of_repeated_headers() {
+        let mut headers = with(b"1");
+        headers.append(LAST_EVENT_ID, HeaderValue::from_static("2"));
+        assert_eq!(last_event_id(&headers).ok().flatten(), Some("1"));
+    }
+}
