@@ -71,6 +71,7 @@ mod event;
 #[cfg(feature = "serde")]
 mod json;
 mod lines;
+mod media_type;
 mod sink;
 mod text;
 
@@ -83,6 +84,7 @@ pub use decode::{Decoded, Decoder, MessageEvent};
 pub use encode::KEEP_ALIVE;
 pub use error::{EncodeError, EventError, Field};
 pub use event::{Event, validate_id};
+pub use media_type::{LAST_EVENT_ID_HEADER, MEDIA_TYPE, is_event_stream};
 pub use text::Text;
 
 /// The README's examples, compiled and run as doc tests.

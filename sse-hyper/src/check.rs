@@ -67,21 +67,13 @@ pub fn check_response<B>(response: &Response<B>) -> Result<(), ResponseError> {
         return Err(ResponseError::NoContent);
     }
     let content_type = response.headers().get(CONTENT_TYPE);
-    if status == StatusCode::OK && content_type.is_some_and(is_event_stream) {
+    if status == StatusCode::OK && content_type.is_some_and(|v| sse_core::is_event_stream(v.as_bytes())) {
         return Ok(());
     }
     Err(ResponseError::Unexpected {
         status,
         content_type: content_type.cloned(),
     })
-}
-
-fn is_event_stream(value: &HeaderValue) -> bool {
-    let bytes = value.as_bytes();
-    let essence = bytes.split(|&b| b == b';').next().unwrap_or_default();
-    essence
-        .trim_ascii()
-        .eq_ignore_ascii_case(b"text/event-stream")
 }
 
 #[cfg(test)]

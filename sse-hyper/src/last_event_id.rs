@@ -7,7 +7,7 @@ use http::header::HeaderName;
 use sse_core::EventError;
 
 /// `Last-Event-ID`: the id of the last event a reconnecting client received.
-pub const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
+pub const LAST_EVENT_ID: HeaderName = HeaderName::from_static(sse_core::LAST_EVENT_ID_HEADER);
 
 /// Why a `Last-Event-ID` header was refused.
 #[derive(Debug)]

@@ -23,7 +23,7 @@ pub const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffe
 /// assert_eq!(headers["x-accel-buffering"], "no");
 /// ```
 pub fn set_headers(headers: &mut HeaderMap, proxy_buffering_header: bool) {
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(sse_core::MEDIA_TYPE));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if proxy_buffering_header {
         headers.insert(X_ACCEL_BUFFERING, HeaderValue::from_static("no"));
