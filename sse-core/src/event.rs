@@ -4,6 +4,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::error::{EventError, Field};
+use crate::find;
 use crate::lines::{self, LineKind};
 use crate::sink::Counter;
 use crate::text::Text;
@@ -228,8 +229,8 @@ pub fn validate_id(id: &str) -> Result<(), EventError> {
 fn check(field: Field, value: &str) -> Result<(), EventError> {
     let bytes = value.as_bytes();
     let found = match field {
-        Field::EventType => memchr::memchr2(b'\r', b'\n', bytes),
-        Field::Id => memchr::memchr3(b'\r', b'\n', 0, bytes),
+        Field::EventType => find::find_break(bytes),
+        Field::Id => find::find_break_or_nul(bytes),
     };
     match found {
         None => Ok(()),

@@ -68,6 +68,7 @@ pub mod decode;
 mod encode;
 mod error;
 mod event;
+mod find;
 #[cfg(feature = "serde")]
 mod json;
 mod lines;

@@ -91,7 +91,7 @@ impl LineSplitter {
                 piece = rest;
             }
         }
-        while let Some(i) = memchr::memchr2(b'\n', b'\r', piece) {
+        while let Some(i) = crate::find::find_break(piece) {
             let (line, rest) = piece.split_at(i);
             self.content(line, sink);
             self.end_line(sink);
@@ -144,7 +144,7 @@ pub(crate) fn write_lines<S: Sink>(kind: LineKind, value: &[u8], sink: &mut S) {
 
 /// Whether `value` holds a line break (and so needs [`write_lines`] rather than one line).
 pub(crate) fn has_break(value: &[u8]) -> bool {
-    memchr::memchr2(b'\n', b'\r', value).is_some()
+    crate::find::find_break(value).is_some()
 }
 
 #[cfg(test)]

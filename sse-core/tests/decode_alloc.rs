@@ -100,4 +100,34 @@ fn allocations_per_event() {
     assert_eq!(lines, 4 * EVENTS);
     println!("line layer: {allocs} allocations for {lines} lines");
     assert_eq!(allocs, 0);
+
+    // Large events (40 KiB of data, 16 KiB chunks): the event takes the decoder's buffer
+    // instead of a copy, and the decoder gets a new one: still one allocation per event.
+    const LARGE: usize = 50;
+    let payload = "x".repeat(40 * 1024);
+    let mut large = Vec::new();
+    for n in 0..LARGE + 2 {
+        large.extend_from_slice(format!("event: tick\nid: {n}\ndata: {payload}\n\n").as_bytes());
+    }
+    let split = large.len() / (LARGE + 2) * 2; // the first two events warm up
+    let mut dec = Decoder::new();
+    let mut events = 0;
+    let (_, warm) = count(|| {
+        for chunk in large[..split].chunks(16 * 1024) {
+            events += decode_events(&mut dec, chunk);
+        }
+    });
+    let (_, allocs) = count(|| {
+        for chunk in large[split..].chunks(16 * 1024) {
+            events += decode_events(&mut dec, chunk);
+        }
+    });
+    assert_eq!(events, LARGE + 2);
+    println!(
+        "event layer, 40 KiB events: {allocs} allocations for {LARGE} events (warm-up {warm})"
+    );
+    assert!(
+        allocs <= LARGE,
+        "{allocs} allocations for {LARGE} large events"
+    );
 }

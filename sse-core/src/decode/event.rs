@@ -7,8 +7,6 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
-use memchr::memchr;
-
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
 
@@ -18,7 +16,8 @@ const DEFAULT_TYPE: &str = "message";
 /// A dispatched event (DOM's MessageEvent): type, data, last event ID.
 ///
 /// ONE heap allocation holds all three strings (one `String` with two split offsets), so a
-/// decoded small event costs at most one allocation.
+/// decoded event costs one allocation. Large data (4 KiB or more) is not even copied: the
+/// event keeps the buffer the decoder assembled it in.
 ///
 /// ```
 /// use sse_core::decode::MessageEvent;
@@ -31,51 +30,86 @@ const DEFAULT_TYPE: &str = "message";
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MessageEvent {
-    /// Type, data and last event ID, in that order.
+    /// Data, type and last event ID, in that order.
     buf: String,
-    /// End of the type in `buf`.
-    type_end: usize,
     /// End of the data in `buf`.
     data_end: usize,
+    /// End of the type in `buf`.
+    type_end: usize,
 }
+
+/// Data at least this long is handed over in the decoder's own buffer instead of copied.
+const TAKE_DATA_AT: usize = 4096;
 
 impl MessageEvent {
     /// An event with these strings, in one allocation. An empty `event_type` means
     /// `"message"`, as in a stream.
     pub fn new(event_type: &str, data: &str, last_event_id: &str) -> Self {
+        Self::from_raw(event_type.as_bytes(), data.as_bytes(), last_event_id)
+    }
+
+    /// The event from raw parts, copied into one new allocation.
+    fn from_raw(event_type: &[u8], data: &[u8], last_event_id: &str) -> Self {
+        let mut buf = Vec::with_capacity(
+            data.len() + event_type.len().max(DEFAULT_TYPE.len()) + last_event_id.len(),
+        );
+        buf.extend_from_slice(data);
+        Self::around_data(buf, event_type, last_event_id)
+    }
+
+    /// The event whose data is all of `buf`: the type and id are appended, and the whole is
+    /// checked as UTF-8 once. Only invalid input takes the slower lossy path, which decodes
+    /// each part on its own, as its lines were on the wire.
+    fn around_data(mut buf: Vec<u8>, event_type: &[u8], last_event_id: &str) -> Self {
         let event_type = if event_type.is_empty() {
-            DEFAULT_TYPE
+            DEFAULT_TYPE.as_bytes()
         } else {
             event_type
         };
-        let mut buf = String::with_capacity(event_type.len() + data.len() + last_event_id.len());
-        buf.push_str(event_type);
-        let type_end = buf.len();
-        buf.push_str(data);
         let data_end = buf.len();
-        buf.push_str(last_event_id);
+        buf.extend_from_slice(event_type);
+        let type_end = buf.len();
+        buf.extend_from_slice(last_event_id.as_bytes());
+        let buf = match String::from_utf8(buf) {
+            // Valid as a whole and split at character boundaries: each part is valid.
+            Ok(buf) if buf.is_char_boundary(data_end) && buf.is_char_boundary(type_end) => {
+                return Self {
+                    buf,
+                    data_end,
+                    type_end,
+                };
+            }
+            Ok(buf) => buf.into_bytes(),
+            Err(e) => e.into_bytes(),
+        };
+        let data = String::from_utf8_lossy(buf.get(..data_end).unwrap_or_default());
+        let event_type = String::from_utf8_lossy(buf.get(data_end..type_end).unwrap_or_default());
+        let mut fixed = String::with_capacity(data.len() + event_type.len() + last_event_id.len());
+        fixed.push_str(&data);
+        fixed.push_str(&event_type);
+        fixed.push_str(last_event_id);
         Self {
-            buf,
-            type_end,
-            data_end,
+            buf: fixed,
+            data_end: data.len(),
+            type_end: data.len() + event_type.len(),
         }
     }
 
     /// The event type: the stream's `event` field, or `"message"` when it set none.
     pub fn event_type(&self) -> &str {
-        self.buf.get(..self.type_end).unwrap_or_default()
+        self.buf
+            .get(self.data_end..self.type_end)
+            .unwrap_or_default()
     }
 
     /// The data: the `data` values joined with LF.
     pub fn data(&self) -> &str {
-        self.buf
-            .get(self.type_end..self.data_end)
-            .unwrap_or_default()
+        self.buf.get(..self.data_end).unwrap_or_default()
     }
 
     /// The last event ID at the time of dispatch (`""` when none).
     pub fn last_event_id(&self) -> &str {
-        self.buf.get(self.data_end..).unwrap_or_default()
+        self.buf.get(self.type_end..).unwrap_or_default()
     }
 }
 
@@ -139,12 +173,12 @@ pub struct Decoder {
     lines: LineDecoder,
     /// The bytes of the current line that arrived in earlier inputs.
     partial: Vec<u8>,
-    /// The data buffer.
-    data: String,
-    /// The event type buffer.
-    event_type: String,
-    /// The last event ID buffer.
-    id_buf: String,
+    /// The data buffer, as raw bytes: decoded as UTF-8 once, when the event is dispatched.
+    data: Vec<u8>,
+    /// The event type buffer (raw bytes).
+    event_type: Vec<u8>,
+    /// The last event ID buffer (raw bytes).
+    id_buf: Vec<u8>,
     /// The last event ID as of the last dispatch.
     last_id: String,
     /// The last accepted `retry` value.
@@ -177,9 +211,9 @@ impl Decoder {
         Self {
             lines: LineDecoder::with_max_line_len(limits.max_line_len),
             partial: Vec::new(),
-            data: String::new(),
-            event_type: String::new(),
-            id_buf: String::new(),
+            data: Vec::new(),
+            event_type: Vec::new(),
+            id_buf: Vec::new(),
             last_id: String::new(),
             reconnection: None,
             limits,
@@ -200,7 +234,8 @@ impl Decoder {
     pub fn with_last_event_id(mut self, id: &str) -> Self {
         if !id.contains('\0') {
             id.clone_into(&mut self.last_id);
-            id.clone_into(&mut self.id_buf);
+            self.id_buf.clear();
+            self.id_buf.extend_from_slice(id.as_bytes());
         }
         self
     }
@@ -319,7 +354,8 @@ impl Decoder {
     fn discard_event(&mut self) {
         self.data.clear();
         self.event_type.clear();
-        self.id_buf.clone_from(&self.last_id);
+        self.id_buf.clear();
+        self.id_buf.extend_from_slice(self.last_id.as_bytes());
         self.pending = false;
     }
 
@@ -335,6 +371,7 @@ impl Decoder {
     }
 
     /// Processes one complete line (without its line ending).
+    #[inline]
     fn line(&mut self, line: &[u8]) -> Option<Result<Decoded, DecodeError>> {
         if self.skipping {
             self.skipping = !line.is_empty();
@@ -350,29 +387,31 @@ impl Decoder {
     }
 
     /// Processes one field.
+    #[inline]
     fn field(&mut self, name: &[u8], value: &[u8]) -> Option<Result<Decoded, DecodeError>> {
+        // Slice patterns: a length check and byte compares, no `memcmp` call.
         match name {
-            b"event" => {
+            [b'd', b'a', b't', b'a'] => {
+                self.pending = true;
+                self.data.extend_from_slice(value);
+                self.data.push(b'\n');
+                self.check_event_size()
+            }
+            [b'e', b'v', b'e', b'n', b't'] => {
                 self.pending = true;
                 self.event_type.clear();
-                push_lossy(&mut self.event_type, value);
+                self.event_type.extend_from_slice(value);
                 self.check_event_size()
             }
-            b"data" => {
-                self.pending = true;
-                push_lossy(&mut self.data, value);
-                self.data.push('\n');
-                self.check_event_size()
-            }
-            b"id" => {
-                if memchr(0, value).is_none() {
+            [b'i', b'd'] => {
+                if crate::find::find_byte(0, value).is_none() {
                     self.pending = true;
                     self.id_buf.clear();
-                    push_lossy(&mut self.id_buf, value);
+                    self.id_buf.extend_from_slice(value);
                 }
                 None
             }
-            b"retry" => {
+            [b'r', b'e', b't', b'r', b'y'] => {
                 let time = Duration::from_millis(parse_retry(value)?);
                 self.reconnection = Some(time);
                 Some(Ok(Decoded::Retry(time)))
@@ -382,6 +421,7 @@ impl Decoder {
     }
 
     /// Reports and discards an event larger than the limit.
+    #[inline]
     fn check_event_size(&mut self) -> Option<Result<Decoded, DecodeError>> {
         let max = self.limits.max_event_size;
         if self.data.len() + self.event_type.len() > max {
@@ -393,19 +433,48 @@ impl Decoder {
     /// Dispatches the event (on a blank line).
     fn dispatch(&mut self) -> Option<Result<Decoded, DecodeError>> {
         self.pending = false;
-        if self.last_id != self.id_buf {
-            self.last_id.clone_from(&self.id_buf);
+        if self.last_id.as_bytes() != self.id_buf {
+            self.last_id.clear();
+            push_lossy(&mut self.last_id, &self.id_buf);
         }
         if self.data.is_empty() {
             self.event_type.clear();
             return None;
         }
-        if self.data.ends_with('\n') {
+        if self.data.last() == Some(&b'\n') {
             self.data.pop();
         }
-        let event = MessageEvent::new(&self.event_type, &self.data, &self.last_id);
+        let event = if self.data.len() < TAKE_DATA_AT {
+            MessageEvent::from_raw(&self.event_type, &self.data, &self.last_id)
+        } else {
+            // Large data is not copied: the event keeps this buffer, the decoder gets a new
+            // one as large (still one allocation per event).
+            let room = self.data.len()
+                + self.event_type.len().max(DEFAULT_TYPE.len())
+                + self.last_id.len();
+            let next = Vec::with_capacity(room);
+            MessageEvent::around_data(
+                core::mem::replace(&mut self.data, next),
+                &self.event_type,
+                &self.last_id,
+            )
+        };
+        // The limit holds for the decoded text too: U+FFFD takes 3 bytes where an invalid
+        // byte took 1 (only lossy decoding can make the event grow past the raw check).
+        let type_len = if self.event_type.is_empty() {
+            0
+        } else {
+            event.event_type().len()
+        };
         self.data.clear();
         self.event_type.clear();
+        let max = self.limits.max_event_size;
+        if event.data().len() + type_len > max {
+            return Some(Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
+                max,
+            }));
+        }
         Some(Ok(Decoded::Event(event)))
     }
 }
@@ -462,6 +531,47 @@ mod tests {
             out.extend(item);
         }
         out
+    }
+
+    #[test]
+    fn large_data_is_handed_over_not_copied_and_stays_exact() {
+        use alloc::format;
+        use alloc::string::ToString;
+        let mut dec = Decoder::new();
+        let mut want = Vec::new();
+        let mut stream = Vec::new();
+        // Around the threshold, with multi-byte characters straddling line joins.
+        for (i, len) in [TAKE_DATA_AT - 1, TAKE_DATA_AT, 3 * TAKE_DATA_AT + 5, 10]
+            .into_iter()
+            .enumerate()
+        {
+            let line = "é".repeat(len / 2);
+            stream.extend_from_slice(
+                format!("event: big{i}\nid: {i}\ndata: {line}\ndata:x\n\n").as_bytes(),
+            );
+            want.push(Ok(ev(
+                &format!("big{i}"),
+                &format!("{line}\nx"),
+                &i.to_string(),
+            )));
+        }
+        for chunk in stream.chunks(1000) {
+            let got = all(&mut dec, chunk);
+            for item in got {
+                assert_eq!(Some(item), (!want.is_empty()).then(|| want.remove(0)));
+            }
+        }
+        assert!(want.is_empty());
+    }
+
+    #[test]
+    fn large_invalid_data_is_decoded_part_by_part() {
+        let mut stream = b"event: t\xC3\ndata: ".to_vec();
+        stream.extend(core::iter::repeat_n(b'a', TAKE_DATA_AT));
+        stream.extend_from_slice(b"\xA9\nid: \xFF\n\n");
+        let got = all(&mut Decoder::new(), &stream);
+        let data = alloc::format!("{}\u{FFFD}", "a".repeat(TAKE_DATA_AT));
+        assert_eq!(got, [Ok(ev("t\u{FFFD}", &data, "\u{FFFD}"))]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! ending) and the colon/space rule of [`parse_line`]. Interpreting the fields is the job of
 //! the event layer (`Decoder`, with the `alloc` feature).
 
-use memchr::{memchr, memchr2};
+use crate::find::{find_break, find_byte};
 
 use super::limits::{DEFAULT_MAX_LINE_LEN, LineTooLong};
 
@@ -62,11 +62,12 @@ pub enum Status<T> {
 /// assert_eq!(parse_line(b"data"), Line::Field { name: b"data", value: b"" });
 /// assert_eq!(parse_line(b"a:b:c"), Line::Field { name: b"a", value: b"b:c" });
 /// ```
+#[inline]
 pub fn parse_line(line: &[u8]) -> Line<'_> {
     if line.is_empty() {
         return Line::Blank;
     }
-    let Some(colon) = memchr(b':', line) else {
+    let Some(colon) = find_byte(b':', line) else {
         return Line::Field {
             name: line,
             value: &[],
@@ -243,6 +244,7 @@ impl LineDecoder {
 
     /// The engine shared by [`decode`](Self::decode) and the event layer: looks for the end of
     /// the current line in `new`, the bytes following the `retained` ones the caller kept.
+    #[inline]
     pub(crate) fn scan(&mut self, new: &[u8]) -> Scan {
         let base = self.retained;
         // Index in `new` of the next byte to examine, and logical start of the current line.
@@ -281,7 +283,7 @@ impl LineDecoder {
 
         if self.discarding {
             let hay = new.get(pos..).unwrap_or_default();
-            match memchr2(b'\n', b'\r', hay) {
+            match find_break(hay) {
                 None => {
                     self.examined += hay.len() as u64;
                     self.retained = 0;
@@ -305,7 +307,7 @@ impl LineDecoder {
         let hay = new
             .get(pos..new.len().min(pos.saturating_add(budget)))
             .unwrap_or_default();
-        match memchr2(b'\n', b'\r', hay) {
+        match find_break(hay) {
             Some(i) => {
                 self.examined += i as u64 + 1;
                 let eol = pos + i;
@@ -336,6 +338,7 @@ impl LineDecoder {
 
     /// Given the index of a CR or LF in `new`, returns the index just past the line ending,
     /// arming `skip_lf` when a CR is the last byte.
+    #[inline]
     fn after_line_end(&mut self, new: &[u8], eol: usize) -> usize {
         if new.get(eol) != Some(&b'\r') {
             return eol + 1;
