@@ -1,0 +1,113 @@
+//! Every decoder under test, as a function that decodes a whole chunk list from scratch and
+//! hands each dispatched event to `on_event(event_type, data, last_event_id)`.
+//!
+//! The stream-based peers are polled with a no-op waker: their input stream is always ready,
+//! so `Pending` never happens (it would panic).
+
+use std::convert::Infallible;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use eventsource_stream::Eventsource as _;
+use futures_util::Stream;
+
+/// The implementations, in the order the groups and tables list them.
+pub const IMPLS: [&str; 4] = [
+    "sse_core",
+    "sse_stream",
+    "eventsource_stream",
+    "floor_memchr",
+];
+
+/// sse-core's sans-IO `Decoder`, fed each chunk until it is consumed.
+pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    use sse_core::decode::{Decoded, Decoder};
+    let mut decoder = Decoder::new();
+    for chunk in chunks {
+        let mut input: &[u8] = chunk;
+        while !input.is_empty() {
+            let (n, item) = decoder.decode(input);
+            input = &input[n..];
+            match item {
+                Some(Ok(Decoded::Event(event))) => {
+                    on_event(event.event_type(), event.data(), event.last_event_id());
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("sse-core decode error: {e:?}"),
+                None => assert!(n > 0, "sse-core's decoder made no progress"),
+            }
+        }
+    }
+    // Everything was dispatched: what `finish` returns (an incomplete event) is discarded.
+    let _ = decoder.finish();
+}
+
+/// sse-stream 0.3's `SseByteStream` over a `futures_util::stream::iter` of the chunks.
+pub fn sse_stream(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    let input = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
+    let mut events = pin!(sse_stream::SseByteStream::new(input));
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        match events.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(sse))) => {
+                // sse-stream also returns blocks without data, which a browser never
+                // dispatches; it does not carry the id over from earlier blocks either
+                // (every event in our streams has its own id).
+                if let Some(data) = &sse.data {
+                    on_event(
+                        sse.event.as_deref().unwrap_or("message"),
+                        data,
+                        sse.id.as_deref().unwrap_or(""),
+                    );
+                }
+            }
+            Poll::Ready(Some(Err(e))) => panic!("sse-stream decode error: {e}"),
+            Poll::Ready(None) => break,
+            Poll::Pending => panic!("sse-stream pending on a ready input"),
+        }
+    }
+}
+
+/// eventsource-stream 0.2's `EventStream` over a `futures_util::stream::iter` of the chunks.
+pub fn eventsource_stream(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    let input = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
+    let mut events = pin!(input.eventsource());
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        match events.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(event))) => on_event(&event.event, &event.data, &event.id),
+            Poll::Ready(Some(Err(e))) => panic!("eventsource-stream decode error: {e}"),
+            Poll::Ready(None) => break,
+            Poll::Pending => panic!("eventsource-stream pending on a ready input"),
+        }
+    }
+}
+
+/// The floor: counts line ends (CR or LF) in every chunk with `memchr2`. It touches every
+/// byte once and builds nothing: no decoder can be faster than this.
+pub fn floor_memchr(chunks: &[Bytes]) -> usize {
+    chunks
+        .iter()
+        .map(|chunk| memchr::memchr2_iter(b'\n', b'\r', chunk).count())
+        .sum()
+}
+
+/// Runs decoder `name` over `chunks` and returns how many events it dispatched and the sum
+/// of their data lengths (what the benchmarks feed to `black_box`). For the floor: the
+/// number of line ends, and 0.
+pub fn run(name: &str, chunks: &[Bytes]) -> (usize, usize) {
+    let (mut events, mut data_len) = (0, 0);
+    let mut count = |_: &str, data: &str, _: &str| {
+        events += 1;
+        data_len += data.len();
+    };
+    match name {
+        "sse_core" => sse_core(chunks, &mut count),
+        "sse_stream" => sse_stream(chunks, &mut count),
+        "eventsource_stream" => eventsource_stream(chunks, &mut count),
+        "floor_memchr" => return (floor_memchr(chunks), 0),
+        other => panic!("unknown decoder {other}"),
+    }
+    (events, data_len)
+}

@@ -1,0 +1,163 @@
+//! Every encoder under test, as a function that builds the event from the borrowed input
+//! strings and encodes it: building the event is part of the measured work for all of them.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use axum::response::IntoResponse as _;
+use bytes::Bytes;
+use http_body::Body as _;
+
+use crate::inputs::EncodeInput;
+
+/// The implementations, in the order the groups and tables list them.
+pub const IMPLS: [&str; 6] = [
+    "sse_core_vec",
+    "sse_core_bytes",
+    "axum",
+    "warp",
+    "sse_stream",
+    "floor_memchr",
+];
+
+/// sse-core: build the [`sse_core::Event`] from borrowed strs and append it to `out`, which
+/// the caller reuses (it is cleared first). No allocation once `out` is large enough.
+pub fn sse_core_vec(input: &EncodeInput, out: &mut Vec<u8>) {
+    out.clear();
+    let event = sse_core::Event::new()
+        .event_type(input.event_type)
+        .and_then(|e| e.id(input.id))
+        .expect("valid event type and id")
+        .data(input.data);
+    event.encode_to_vec(out).expect("encodes");
+}
+
+/// sse-core: one [`Bytes`] per event ([`sse_core::Event::to_bytes`]), the way an HTTP body
+/// emits them: exactly one allocation.
+pub fn sse_core_bytes(input: &EncodeInput) -> Bytes {
+    sse_core::Event::new()
+        .event_type(input.event_type)
+        .and_then(|e| e.id(input.id))
+        .expect("valid event type and id")
+        .data(input.data)
+        .to_bytes()
+        .expect("encodes")
+}
+
+/// axum 0.8: the bytes of `axum::response::sse::Event` as its `Sse` response body emits
+/// them. axum has no public way to get an event's bytes other than its body, so this builds
+/// ONE response (outside the measurement) over an endless stream that builds a fresh event
+/// from the input on every poll, and [`next_frame`](Self::next_frame) polls one body frame
+/// with a no-op waker: per event that is exactly the event building plus the body's work
+/// (`Event::finalize`, the boxed body's dispatch, the `Frame`), as in a live stream.
+pub struct AxumBody {
+    body: axum::body::Body,
+}
+
+impl AxumBody {
+    /// A response body that yields `input`'s event forever.
+    pub fn new(input: &'static EncodeInput) -> Self {
+        let events = futures_util::stream::repeat_with(move || {
+            Ok::<_, Infallible>(
+                axum::response::sse::Event::default()
+                    .event(input.event_type)
+                    .id(input.id)
+                    .data(input.data),
+            )
+        });
+        let body = axum::response::Sse::new(events).into_response().into_body();
+        AxumBody { body }
+    }
+
+    /// Builds one event and returns the bytes of the body frame it becomes.
+    pub fn next_frame(&mut self) -> Bytes {
+        let mut cx = Context::from_waker(Waker::noop());
+        match Pin::new(&mut self.body).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
+            _ => panic!("axum's SSE body ended or was pending"),
+        }
+    }
+}
+
+/// warp 0.4: `warp::sse::Event` written through its `Display` into a reused `String` (warp's
+/// own body calls `to_string()`, one more allocation per event; this is the cheaper way).
+pub fn warp(input: &EncodeInput, out: &mut String) {
+    out.clear();
+    let event = warp::sse::Event::default()
+        .event(input.event_type)
+        .id(input.id)
+        .data(input.data);
+    write!(out, "{event}").expect("formats");
+}
+
+/// sse-stream 0.3: `Sse` (owned `String` fields) encoded into one `Bytes`.
+pub fn sse_stream(input: &EncodeInput) -> Bytes {
+    sse_stream::Sse::default()
+        .event(input.event_type)
+        .id(input.id)
+        .data(input.data)
+        .encode()
+        .expect("encodes")
+}
+
+/// The floor: a plain writer that does the same job by hand. It refuses CR/LF in the event
+/// type and CR/LF/NUL in the id, splits the data on CR, LF and CRLF with `memchr2`, and copies
+/// the pieces with their prefixes into `out` (cleared first, reused by the caller).
+pub fn floor_memchr(input: &EncodeInput, out: &mut Vec<u8>) {
+    out.clear();
+    assert!(memchr::memchr2(b'\r', b'\n', input.event_type.as_bytes()).is_none());
+    assert!(memchr::memchr3(b'\r', b'\n', 0, input.id.as_bytes()).is_none());
+    field_line(out, b"event", input.event_type.as_bytes());
+    field_line(out, b"id", input.id.as_bytes());
+    let mut rest = input.data.as_bytes();
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+        field_line(out, b"data", &rest[..i]);
+        let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        rest = &rest[i + skip..];
+    }
+    field_line(out, b"data", rest);
+    out.push(b'\n');
+}
+
+fn field_line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    if value.is_empty() {
+        out.extend_from_slice(b":\n");
+    } else {
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.push(b'\n');
+    }
+}
+
+/// Runs implementation `name` once on `input` and returns its bytes (for the checks and the
+/// allocation report; the benchmarks call the functions directly).
+pub fn run(name: &str, input: &'static EncodeInput) -> Vec<u8> {
+    match name {
+        "sse_core_vec" => {
+            let mut out = Vec::new();
+            sse_core_vec(input, &mut out);
+            out
+        }
+        "sse_core_bytes" => sse_core_bytes(input).to_vec(),
+        "axum" => AxumBody::new(input).next_frame().to_vec(),
+        "warp" => {
+            let mut out = String::new();
+            warp(input, &mut out);
+            out.into_bytes()
+        }
+        "sse_stream" => sse_stream(input).to_vec(),
+        "floor_memchr" => {
+            let mut out = Vec::new();
+            floor_memchr(input, &mut out);
+            out
+        }
+        other => panic!("unknown encoder {other}"),
+    }
+}

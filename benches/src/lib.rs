@@ -1,0 +1,19 @@
+//! Shared pieces of the benchmarks and the allocation report: the inputs, every implementation
+//! under test as a plain function, and the sanity checks that make sure they all produce the
+//! same events before anything is timed.
+//!
+//! - [`inputs`]: the encode inputs and the decode streams with their chunk lists.
+//! - [`encode`]: sse-core (reused `Vec`, one `Bytes`), axum 0.8, warp 0.4, sse-stream 0.3
+//!   and a hand-written memchr floor.
+//! - [`decode`]: sse-core's `Decoder`, sse-stream 0.3, eventsource-stream 0.2 and a memchr
+//!   floor that only counts line ends.
+//! - [`reference`](mod@reference): a small whole-buffer WHATWG parser, independent of every implementation,
+//!   used as the oracle by [`check`].
+//! - [`check`]: the sanity checks the bench and the report run at start-up; they panic on
+//!   any unexpected mismatch.
+
+pub mod check;
+pub mod decode;
+pub mod encode;
+pub mod inputs;
+pub mod reference;
