@@ -2,10 +2,10 @@
 
 use std::fmt;
 
+use axum_core::body::Body;
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
-use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{StatusCode, request::Parts};
+use http::request::Parts;
 use sse_hyper::LastEventIdError;
 
 /// The request's `Last-Event-ID` header: `None` when absent, else the id the client last
@@ -45,11 +45,7 @@ impl std::error::Error for LastEventIdRejection {
 
 impl IntoResponse for LastEventIdRejection {
     fn into_response(self) -> Response {
-        let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
-        let mut response = self.0.to_string().into_response();
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-        response.headers_mut().insert(CONTENT_TYPE, content_type);
-        response
+        self.0.to_response().map(Body::from)
     }
 }
 
@@ -67,7 +63,8 @@ impl<St: Send + Sync> FromRequestParts<St> for LastEventId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::Request;
+    use http::header::{CONTENT_TYPE, HeaderValue};
+    use http::{Request, StatusCode};
 
     async fn extract(value: Option<&[u8]>) -> Result<LastEventId, LastEventIdRejection> {
         let mut request = Request::new(());

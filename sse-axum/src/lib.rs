@@ -26,6 +26,60 @@
 //! ```
 //!
 //! See `examples/notifications.rs` for a live feed in the browser.
+//!
+//! ## JSON (feature `serde`)
+//!
+//! With the `serde` feature a stream may yield `Json(value)` of any `serde::Serialize` value,
+//! or a `serde_json::Value`: each is one data-only event whose data is the value as JSON,
+//! written by sse-core without an intermediate `String`.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use axum::{Router, routing::get};
+//! use futures_util::stream::{self, Stream};
+//! use sse_axum::{Json, Sse};
+//!
+//! #[derive(serde::Serialize)]
+//! struct Price {
+//!     symbol: &'static str,
+//!     cents: u64,
+//! }
+//!
+//! async fn prices() -> Sse<impl Stream<Item = Json<Price>>> {
+//!     Sse::new(stream::iter([Json(Price { symbol: "ACME", cents: 1999 })]))
+//! }
+//!
+//! let app: Router = Router::new().route("/prices", get(prices));
+//! # }
+//! ```
+//!
+//! ## Errors end the response
+//!
+//! A stream of `Result`s sends each `Ok` item as an event; the first `Err` (any error that
+//! converts into [`sse_hyper::BoxError`]) ends the response there: the body fails with
+//! [`BodyError::Stream`] and the client sees the connection end, as it does after an item
+//! that cannot be an event ([`BodyError::Event`], e.g. an event type with a line break).
+//! Nothing panics and the server goes on; a browser's `EventSource` reconnects as after any
+//! dropped connection, with its `Last-Event-ID`. To end cleanly, end the stream.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use futures_util::stream::{self, Stream};
+//! use sse_axum::Sse;
+//!
+//! async fn lines() -> Sse<impl Stream<Item = Result<&'static str, std::io::Error>>> {
+//!     let lines = [Ok("sent"), Err(std::io::Error::other("disk gone")), Ok("never sent")];
+//!     Sse::new(stream::iter(lines))
+//! }
+//!
+//! let app: Router = Router::new().route("/lines", get(lines));
+//! ```
+//!
+//! ## Compression
+//!
+//! Behind tower-http's `CompressionLayer` events still go out one by one. Its default
+//! predicate leaves `text/event-stream` uncompressed; forced on (`compress_when`), gzip is
+//! flushed after every event. Both are tested.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod last_event_id;

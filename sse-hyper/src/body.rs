@@ -132,17 +132,9 @@ impl<S, T: Timer> fmt::Debug for SseBody<S, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keep_alive::Never;
     use std::future::{Pending, pending};
     use std::time::Duration;
-
-    /// A timer whose sleeps never fire: keep-alive is configured but silent.
-    struct Never;
-    impl Timer for Never {
-        type Sleep = Pending<()>;
-        fn sleep(&self, _after: Duration) -> Pending<()> {
-            pending()
-        }
-    }
 
     type Polled<B> = Poll<Option<Result<Frame<<B as Body>::Data>, <B as Body>::Error>>>;
 

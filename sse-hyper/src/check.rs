@@ -67,7 +67,9 @@ pub fn check_response<B>(response: &Response<B>) -> Result<(), ResponseError> {
         return Err(ResponseError::NoContent);
     }
     let content_type = response.headers().get(CONTENT_TYPE);
-    if status == StatusCode::OK && content_type.is_some_and(|v| sse_core::is_event_stream(v.as_bytes())) {
+    if status == StatusCode::OK
+        && content_type.is_some_and(|v| sse_core::is_event_stream(v.as_bytes()))
+    {
         return Ok(());
     }
     Err(ResponseError::Unexpected {

@@ -128,6 +128,18 @@ impl Timer for TokioTimer {
     }
 }
 
+/// A timer whose sleeps never fire: keep-alive is configured but silent.
+#[cfg(test)]
+pub(crate) struct Never;
+
+#[cfg(test)]
+impl Timer for Never {
+    type Sleep = std::future::Pending<()>;
+    fn sleep(&self, _after: Duration) -> Self::Sleep {
+        std::future::pending()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use http::HeaderMap;
-use http::header::HeaderName;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, Response, StatusCode};
 use sse_core::EventError;
 
 /// `Last-Event-ID`: the id of the last event a reconnecting client received.
@@ -33,6 +33,32 @@ impl fmt::Display for LastEventIdError {
                 write!(f, "the Last-Event-ID header is not a valid event id: {e}")
             }
         }
+    }
+}
+
+impl LastEventIdError {
+    /// The answer to a request with this header: 400 Bad Request, `Content-Type: text/plain;
+    /// charset=utf-8`, and the reason as the body. Map the body into your stack's body type.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use sse_hyper::last_event_id;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("last-event-id", http::HeaderValue::from_bytes(b"\xff")?);
+    /// let Err(error) = last_event_id(&headers) else { panic!("accepted") };
+    /// let response = error.to_response();
+    /// assert_eq!(response.status(), 400);
+    /// assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    /// assert!(response.body().contains("not valid UTF-8"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_response(&self) -> Response<String> {
+        let mut response = Response::new(self.to_string());
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
+        response.headers_mut().insert(CONTENT_TYPE, content_type);
+        response
     }
 }
 
@@ -72,7 +98,6 @@ pub fn last_event_id(headers: &HeaderMap) -> Result<Option<&str>, LastEventIdErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     fn with(value: &[u8]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -106,5 +131,18 @@ mod tests {
         let mut headers = with(b"1");
         headers.append(LAST_EVENT_ID, HeaderValue::from_static("2"));
         assert_eq!(last_event_id(&headers).ok().flatten(), Some("1"));
+    }
+
+    #[test]
+    fn refusal_is_a_plain_text_400_with_the_reason() {
+        let error = LastEventIdError::NotUtf8 { offset: 3 };
+        let response = error.to_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers().len(), 1);
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(response.body(), &error.to_string());
     }
 }

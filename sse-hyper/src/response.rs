@@ -99,16 +99,7 @@ impl<S, T: Timer> Sse<S, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::future::{Pending, pending};
-    use std::time::Duration;
-
-    struct Never;
-    impl Timer for Never {
-        type Sleep = Pending<()>;
-        fn sleep(&self, _after: Duration) -> Pending<()> {
-            pending()
-        }
-    }
+    use crate::keep_alive::Never;
 
     #[test]
     fn proxy_header_can_be_left_out() {

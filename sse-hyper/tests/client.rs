@@ -2,6 +2,7 @@
 //! page, and reading what the server asks of a reconnecting client.
 
 mod common;
+mod support;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use sse_hyper::{Decoded, Event, ResponseError, Sse, check_response};
+use support::*;
 
 async fn route(
     request: Request<Incoming>,

@@ -5,8 +5,7 @@ use std::fmt;
 
 use sse_hyper::LastEventIdError;
 use warp::Filter;
-use warp::http::StatusCode;
-use warp::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use warp::http::header::HeaderMap;
 use warp::reject::{Reject, Rejection};
 use warp::reply::{Reply, Response};
 
@@ -60,22 +59,16 @@ impl std::error::Error for InvalidLastEventId {
 /// as plain text; passes every other rejection on.
 pub async fn recover(rejection: Rejection) -> Result<Response, Rejection> {
     match rejection.find::<InvalidLastEventId>() {
-        Some(invalid) => Ok(bad_request(invalid)),
+        Some(InvalidLastEventId(error)) => Ok(error.to_response().into_response()),
         None => Err(rejection),
     }
-}
-
-fn bad_request(invalid: &InvalidLastEventId) -> Response {
-    let mut response = invalid.to_string().into_response();
-    *response.status_mut() = StatusCode::BAD_REQUEST;
-    let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
-    response.headers_mut().insert(CONTENT_TYPE, content_type);
-    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use warp::http::StatusCode;
+    use warp::http::header::{CONTENT_TYPE, HeaderValue};
 
     #[tokio::test]
     async fn malformed_header_is_recovered_as_400() {
@@ -97,6 +90,7 @@ mod tests {
             .reply(&route)
             .await;
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(bad.headers()[CONTENT_TYPE], "text/plain; charset=utf-8");
         let reason = String::from_utf8_lossy(bad.body());
         assert!(reason.contains("not valid UTF-8"), "{reason}");
     }

@@ -29,6 +29,59 @@
 //! ```
 //!
 //! See `examples/clock.rs` for a running server.
+//!
+//! ## JSON (feature `serde`)
+//!
+//! With the `serde` feature a stream may yield `Json(value)` of any `serde::Serialize` value,
+//! or a `serde_json::Value`: each is one data-only event whose data is the value as JSON,
+//! written by sse-core without an intermediate `String`.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use futures_util::stream;
+//! use sse_warp::Json;
+//! use warp::Filter;
+//!
+//! #[derive(serde::Serialize)]
+//! struct Price {
+//!     symbol: &'static str,
+//!     cents: u64,
+//! }
+//!
+//! let prices = warp::path("prices").map(|| {
+//!     sse_warp::reply(stream::iter([Json(Price { symbol: "ACME", cents: 1999 })]))
+//! });
+//! # drop(warp::serve(prices));
+//! # }
+//! ```
+//!
+//! ## Errors end the reply
+//!
+//! A stream of `Result`s sends each `Ok` item as an event; the first `Err` (any error that
+//! converts into [`sse_hyper::BoxError`]) ends the reply there: the body fails with
+//! [`BodyError::Stream`] and the client sees the connection end, as it does after an item
+//! that cannot be an event ([`BodyError::Event`], e.g. an event type with a line break).
+//! Nothing panics and the server goes on; a browser's `EventSource` reconnects as after any
+//! dropped connection, with its `Last-Event-ID`. To end cleanly, end the stream.
+//!
+//! ```
+//! use futures_util::stream;
+//! use warp::Filter;
+//!
+//! let lines = warp::path("lines").map(|| {
+//!     let lines = [Ok("sent"), Err(std::io::Error::other("disk gone")), Ok("never sent")];
+//!     sse_warp::reply(stream::iter(lines))
+//! });
+//! # drop(warp::serve(lines));
+//! ```
+//!
+//! ## Compression
+//!
+//! `.with(warp::compression::gzip())` on an event-stream route still delivers events one by
+//! one (tested): the gzip encoder is flushed whenever the stream waits for its next item.
+//! Note that warp's compression filters compress whether or not the request's
+//! `Accept-Encoding` allows it, so only put them in front of routes whose clients accept gzip
+//! (browsers' `EventSource` does).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod filter;

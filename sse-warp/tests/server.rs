@@ -1,14 +1,16 @@
 //! sse-warp behind a real warp server, read by a real hyper client and sse-core's decoder.
+//! What the client must see is in sse-hyper's `tests/support`, shared by the adapters.
 
 mod common;
+#[path = "../../sse-hyper/tests/support/mod.rs"]
+mod support;
 
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use common::*;
-use futures_util::stream::{self, StreamExt};
-use http::{HeaderValue, StatusCode};
-use sse_hyper::{ClientError, Decoded, check_response};
-use sse_warp::{Event, EventError, KeepAlive};
+use futures_util::stream;
+use sse_warp::{KeepAlive, SseItem};
+use support::*;
 use tokio::sync::mpsc;
 use warp::Filter;
 
@@ -16,52 +18,29 @@ use warp::Filter;
 async fn headers_are_set_and_connection_is_not() {
     let route = warp::path::end().map(|| sse_warp::reply(stream::iter(["hello"])));
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
-    assert_eq!(check_response(&response), Ok(()));
-    let headers = response.headers();
-    assert_eq!(headers["content-type"], "text/event-stream");
-    assert_eq!(headers["cache-control"], "no-cache");
-    assert_eq!(headers["x-accel-buffering"], "no");
-    assert!(!headers.contains_key("connection"));
-    let mut events = decode(response, false);
-    assert_eq!(next_event(&mut events).await.data(), "hello");
-    assert!(next(&mut events).await.is_none());
+    expect_hello(response).await;
+}
+
+#[tokio::test]
+async fn http2_response_streams_without_connection_header() {
+    let route = warp::path::end().map(|| sse_warp::reply(stream::iter(GREETINGS)));
+    expect_greetings_over_h2(serve(route).await, "/").await;
 }
 
 #[tokio::test]
 async fn many_events_arrive_in_order_with_line_breaks_normalised() {
-    const COUNT: usize = 500;
-    let route = warp::path::end().map(|| {
-        sse_warp::reply(stream::iter(0..COUNT).map(|n| {
-            let event = Event::new().event_type("item")?.id(n.to_string())?;
-            Ok::<_, EventError>(event.data(html(n)))
-        }))
-    });
+    let route = warp::path::end().map(|| sse_warp::reply(numbered()));
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
-    let mut events = decode(response, false);
-    for n in 0..COUNT {
-        let event = next_event(&mut events).await;
-        assert_eq!(event.event_type(), "item");
-        assert_eq!(event.last_event_id(), n.to_string());
-        assert_eq!(event.data(), html_decoded(n));
-    }
-    assert!(next(&mut events).await.is_none());
+    expect_numbered(response).await;
 }
 
 #[tokio::test]
 async fn idle_stream_sends_keep_alive_comments() {
     let route = warp::path::end().map(|| {
-        let keep_alive = KeepAlive::new().interval(Duration::from_millis(50));
-        sse_warp::reply(then_idle(vec!["first"])).keep_alive(keep_alive)
+        sse_warp::reply(then_idle(vec!["first"])).keep_alive(KeepAlive::new().interval(QUICK))
     });
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
-    let mut events = decode(response, true);
-    assert_eq!(next_event(&mut events).await.data(), "first");
-    for _ in 0..3 {
-        match next(&mut events).await {
-            Some(Ok(Decoded::Comment(comment))) => assert_eq!(comment, ""),
-            other => panic!("expected a keep-alive comment, got {other:?}"),
-        }
-    }
+    expect_first_then_keep_alives(response).await;
 }
 
 /// A route streaming events with ids counting up after `Last-Event-ID`; reports what it saw.
@@ -71,12 +50,7 @@ fn resuming(
     sse_warp::last_event_id()
         .map(move |last: Option<String>| {
             let _ = seen.send(last.clone());
-            let first = last
-                .and_then(|id| id.parse::<u64>().ok())
-                .map_or(1, |n| n + 1);
-            sse_warp::reply(then_idle((first..first + 3).collect()).map(|n| {
-                Ok::<_, EventError>(Event::new().id(n.to_string())?.data(format!("event {n}")))
-            }))
+            sse_warp::reply(resumed_after(last))
         })
         .recover(sse_warp::recover)
 }
@@ -84,81 +58,42 @@ fn resuming(
 #[tokio::test]
 async fn last_event_id_round_trip() {
     let (seen_tx, mut seen) = mpsc::unbounded_channel();
-    let addr = serve(resuming(seen_tx)).await;
-
-    let (response, conn) = get(addr, "/", &[]).await;
-    let mut events = decode(response, false);
-    for n in 1..=3 {
-        assert_eq!(next_event(&mut events).await.data(), format!("event {n}"));
-    }
-    assert_eq!(within("handler saw", seen.recv()).await, Some(None));
-    let last = HeaderValue::from_str(events.last_event_id()).expect("header value");
-    drop((events, conn));
-
-    let (response, _conn) = get(addr, "/", &[("last-event-id", last)]).await;
-    let saw = within("handler saw", seen.recv()).await;
-    assert_eq!(saw, Some(Some("3".to_owned())));
-    let mut events = decode(response, false);
-    let event = next_event(&mut events).await;
-    assert_eq!((event.last_event_id(), event.data()), ("4", "event 4"));
+    expect_resumption(serve(resuming(seen_tx)).await, &mut seen).await;
 }
 
 #[tokio::test]
 async fn malformed_last_event_id_is_a_400_with_a_reason() {
     let (seen_tx, _seen) = mpsc::unbounded_channel();
-    let not_utf8 = HeaderValue::from_bytes(b"\xc3\x28").expect("header value");
-    let addr = serve(resuming(seen_tx)).await;
-    let (response, _conn) = get(addr, "/", &[("last-event-id", not_utf8)]).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        response.headers()["content-type"],
-        "text/plain; charset=utf-8"
-    );
-    let body = http_body_util::BodyExt::collect(response.into_body());
-    let body = within("400 body", body).await.expect("body").to_bytes();
-    let reason = String::from_utf8_lossy(&body);
-    assert!(reason.contains("not valid UTF-8"), "{reason}");
+    expect_malformed_id_refused(serve(resuming(seen_tx)).await).await;
 }
 
 #[tokio::test]
 async fn client_disconnect_drops_the_stream() {
     let (guard, dropped) = drop_flag();
     let guard = Once::new(guard);
-    let route = warp::path::end().map(move || {
-        let guard = guard.take();
-        // The stream owns the guard: dropping the stream completes `dropped`.
-        sse_warp::reply(then_idle(vec!["only"]).map(move |item| {
-            let _owned = &guard;
-            item
-        }))
-    });
-    let (response, conn) = get(serve(route).await, "/", &[]).await;
-    let mut events = decode(response, false);
-    assert_eq!(next_event(&mut events).await.data(), "only");
-    drop((events, conn));
-    let dropped = within("server drops the stream", dropped).await;
-    assert!(dropped.is_err(), "the guard was sent, not dropped");
+    let route = warp::path::end()
+        .map(move || sse_warp::reply(owning(then_idle(vec!["only"]), guard.take())));
+    expect_drop_on_disconnect(serve(route).await, dropped).await;
+}
+
+/// `/fail` streams the items sent on the returned channel; `/ok` streams `"fine"`.
+async fn fed_route<T: SseItem + Send + 'static>() -> (SocketAddr, mpsc::Sender<T>) {
+    let (tx, rx) = mpsc::channel::<T>(1);
+    let rx = Once::new(rx);
+    let route = warp::path("fail")
+        .map(move || sse_warp::reply(fed(&rx)))
+        .or(warp::path("ok").map(|| sse_warp::reply(stream::iter(["fine"]))));
+    (serve(route).await, tx)
 }
 
 #[tokio::test]
 async fn stream_error_ends_the_response_and_the_server_goes_on() {
-    let (tx, rx) = mpsc::channel::<Result<&'static str, std::io::Error>>(1);
-    let rx = Once::new(rx);
-    let route = warp::path("fail")
-        .map(move || sse_warp::reply(stream::iter(rx.take()).flat_map(channel_stream)))
-        .or(warp::path("ok").map(|| sse_warp::reply(stream::iter(["fine"]))));
-    let addr = serve(route).await;
-    let (response, _conn) = get(addr, "/fail", &[]).await;
-    let mut events = decode(response, false);
-    feed(&tx, Ok("before")).await;
-    assert_eq!(next_event(&mut events).await.data(), "before");
-    feed(&tx, Err(std::io::Error::other("broken"))).await;
-    match next(&mut events).await {
-        None | Some(Err(ClientError::Body(_))) => {}
-        other => panic!("expected the body to end, got {other:?}"),
-    }
-    let (response, _conn) = get(addr, "/ok", &[]).await;
-    let mut events = decode(response, false);
-    assert_eq!(next_event(&mut events).await.data(), "fine");
-    assert!(next(&mut events).await.is_none());
+    let (addr, tx) = fed_route::<Fallible>().await;
+    expect_failure_ends_the_response(addr, &tx, (Ok("before"), "before"), broken()).await;
+}
+
+#[tokio::test]
+async fn invalid_event_ends_the_response_and_the_server_goes_on() {
+    let (addr, tx) = fed_route::<(&'static str, &'static str)>().await;
+    expect_failure_ends_the_response(addr, &tx, (("ok", "1"), "1"), ("bad\ntype", "2")).await;
 }
