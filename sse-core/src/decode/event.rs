@@ -315,7 +315,9 @@ impl Decoder {
                 }
                 Scan::Partial { drop } => {
                     if drop <= kept {
-                        self.partial.drain(..drop);
+                        if drop > 0 {
+                            self.partial.drain(..drop);
+                        }
                         self.partial.extend_from_slice(rest);
                     } else {
                         self.partial.clear();
