@@ -1,6 +1,7 @@
 //! Helpers shared by the decoder's integration tests.
 #![allow(dead_code)]
 
+pub mod fields;
 pub mod reference;
 
 use sse_core::decode::{DecodeError, Decoded, Decoder};
