@@ -177,8 +177,11 @@ pub struct Decoder {
     data: Vec<u8>,
     /// The event type buffer (raw bytes).
     event_type: Vec<u8>,
-    /// The last event ID buffer (raw bytes).
+    /// The last event ID buffer (raw bytes), when an `id` field set it since the last
+    /// dispatch (otherwise the buffer equals `last_id`).
     id_buf: Vec<u8>,
+    /// `id_buf` holds an `id` field's value not yet dispatched.
+    id_set: bool,
     /// The last event ID as of the last dispatch.
     last_id: String,
     /// The last accepted `retry` value.
@@ -214,6 +217,7 @@ impl Decoder {
             data: Vec::new(),
             event_type: Vec::new(),
             id_buf: Vec::new(),
+            id_set: false,
             last_id: String::new(),
             reconnection: None,
             limits,
@@ -234,8 +238,7 @@ impl Decoder {
     pub fn with_last_event_id(mut self, id: &str) -> Self {
         if !id.contains('\0') {
             id.clone_into(&mut self.last_id);
-            self.id_buf.clear();
-            self.id_buf.extend_from_slice(id.as_bytes());
+            self.id_set = false;
         }
         self
     }
@@ -356,8 +359,7 @@ impl Decoder {
     fn discard_event(&mut self) {
         self.data.clear();
         self.event_type.clear();
-        self.id_buf.clear();
-        self.id_buf.extend_from_slice(self.last_id.as_bytes());
+        self.id_set = false;
         self.pending = false;
     }
 
@@ -408,6 +410,7 @@ impl Decoder {
             [b'i', b'd'] => {
                 if crate::find::find_byte(0, value).is_none() {
                     self.pending = true;
+                    self.id_set = true;
                     self.id_buf.clear();
                     self.id_buf.extend_from_slice(value);
                 }
@@ -435,7 +438,8 @@ impl Decoder {
     /// Dispatches the event (on a blank line).
     fn dispatch(&mut self) -> Option<Result<Decoded, DecodeError>> {
         self.pending = false;
-        if self.last_id.as_bytes() != self.id_buf {
+        if self.id_set {
+            self.id_set = false;
             self.last_id.clear();
             push_lossy(&mut self.last_id, &self.id_buf);
         }
