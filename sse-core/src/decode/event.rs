@@ -45,11 +45,15 @@ impl MessageEvent {
     /// An event with these strings, in one allocation. An empty `event_type` means
     /// `"message"`, as in a stream.
     pub fn new(event_type: &str, data: &str, last_event_id: &str) -> Self {
-        Self::from_raw(event_type.as_bytes(), data.as_bytes(), last_event_id)
+        Self::from_raw(
+            event_type.as_bytes(),
+            data.as_bytes(),
+            last_event_id.as_bytes(),
+        )
     }
 
     /// The event from raw parts, copied into one new allocation.
-    fn from_raw(event_type: &[u8], data: &[u8], last_event_id: &str) -> Self {
+    fn from_raw(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Self {
         let mut buf = Vec::with_capacity(
             data.len() + event_type.len().max(DEFAULT_TYPE.len()) + last_event_id.len(),
         );
@@ -60,7 +64,7 @@ impl MessageEvent {
     /// The event whose data is all of `buf`: the type and id are appended, and the whole is
     /// checked as UTF-8 once. Only invalid input takes the slower lossy path, which decodes
     /// each part on its own, as its lines were on the wire.
-    fn around_data(mut buf: Vec<u8>, event_type: &[u8], last_event_id: &str) -> Self {
+    fn around_data(mut buf: Vec<u8>, event_type: &[u8], last_event_id: &[u8]) -> Self {
         let event_type = if event_type.is_empty() {
             DEFAULT_TYPE.as_bytes()
         } else {
@@ -69,7 +73,7 @@ impl MessageEvent {
         let data_end = buf.len();
         buf.extend_from_slice(event_type);
         let type_end = buf.len();
-        buf.extend_from_slice(last_event_id.as_bytes());
+        buf.extend_from_slice(last_event_id);
         let buf = match String::from_utf8(buf) {
             // Valid as a whole and split at character boundaries: each part is valid.
             Ok(buf) if buf.is_char_boundary(data_end) && buf.is_char_boundary(type_end) => {
@@ -84,10 +88,11 @@ impl MessageEvent {
         };
         let data = String::from_utf8_lossy(buf.get(..data_end).unwrap_or_default());
         let event_type = String::from_utf8_lossy(buf.get(data_end..type_end).unwrap_or_default());
-        let mut fixed = String::with_capacity(data.len() + event_type.len() + last_event_id.len());
+        let id = String::from_utf8_lossy(last_event_id);
+        let mut fixed = String::with_capacity(data.len() + event_type.len() + id.len());
         fixed.push_str(&data);
         fixed.push_str(&event_type);
-        fixed.push_str(last_event_id);
+        fixed.push_str(&id);
         Self {
             buf: fixed,
             data_end: data.len(),
@@ -438,33 +443,41 @@ impl Decoder {
     /// Dispatches the event (on a blank line).
     fn dispatch(&mut self) -> Option<Result<Decoded, DecodeError>> {
         self.pending = false;
-        if self.id_set {
-            self.id_set = false;
-            self.last_id.clear();
-            push_lossy(&mut self.last_id, &self.id_buf);
-        }
+        let id_set = core::mem::take(&mut self.id_set);
         if self.data.is_empty() {
+            if id_set {
+                self.last_id.clear();
+                push_lossy(&mut self.last_id, &self.id_buf);
+            }
             self.event_type.clear();
             return None;
         }
         if self.data.last() == Some(&b'\n') {
             self.data.pop();
         }
+        // A new id is checked as UTF-8 with the event, then copied back as the last event ID.
+        let id = if id_set {
+            &self.id_buf[..]
+        } else {
+            self.last_id.as_bytes()
+        };
         let event = if self.data.len() < TAKE_DATA_AT {
-            MessageEvent::from_raw(&self.event_type, &self.data, &self.last_id)
+            MessageEvent::from_raw(&self.event_type, &self.data, id)
         } else {
             // Large data is not copied: the event keeps this buffer, the decoder gets a new
             // one as large (still one allocation per event).
-            let room = self.data.len()
-                + self.event_type.len().max(DEFAULT_TYPE.len())
-                + self.last_id.len();
+            let room = self.data.len() + self.event_type.len().max(DEFAULT_TYPE.len()) + id.len();
             let next = Vec::with_capacity(room);
             MessageEvent::around_data(
                 core::mem::replace(&mut self.data, next),
                 &self.event_type,
-                &self.last_id,
+                id,
             )
         };
+        if id_set {
+            self.last_id.clear();
+            self.last_id.push_str(event.last_event_id());
+        }
         // The limit holds for the decoded text too: U+FFFD takes 3 bytes where an invalid
         // byte took 1 (only lossy decoding can make the event grow past the raw check).
         let type_len = if self.event_type.is_empty() {
