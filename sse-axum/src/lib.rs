@@ -91,6 +91,12 @@ pub use sse::Sse;
 pub use sse_hyper::Json;
 pub use sse_hyper::{BodyError, Event, EventError, KeepAlive, LastEventIdError, SseItem};
 
+/// The workspace README's examples (axum, encoding, decoding), compiled and run as doc tests
+/// here, where axum and sse-core are both at hand.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

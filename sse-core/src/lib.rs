@@ -87,8 +87,3 @@ pub use error::{EncodeError, EventError, Field};
 pub use event::{Event, validate_id};
 pub use media_type::{LAST_EVENT_ID_HEADER, MEDIA_TYPE, is_event_stream};
 pub use text::Text;
-
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
