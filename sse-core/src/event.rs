@@ -57,6 +57,7 @@ pub(crate) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    #[inline(always)]
     pub(crate) fn new(kind: LineKind, text: Text<'a>) -> Self {
         let multi_line = lines::has_break(text.as_bytes());
         let encoded_len = if multi_line {
@@ -119,6 +120,7 @@ impl<'a> Event<'a> {
     /// Sets the data. Any text is accepted: each line (split on LF, CR or CRLF) becomes one
     /// `data:` line, and a client joins them back with LF. Empty data is one `data:` line,
     /// so the event is still dispatched.
+    #[inline(always)]
     pub fn data(mut self, data: impl Into<Text<'a>>) -> Self {
         self.data = Some(Data::Text(Lines::new(lines::DATA, data.into())));
         self
@@ -127,6 +129,7 @@ impl<'a> Event<'a> {
     /// Sets the event type (the `event` field; clients default it to `message`).
     ///
     /// Refused when it contains CR or LF.
+    #[inline(always)]
     pub fn event_type(mut self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let event_type = event_type.into();
         check(Field::EventType, &event_type)?;
@@ -138,6 +141,7 @@ impl<'a> Event<'a> {
     /// `Last-Event-ID` when they reconnect. An empty id resets it.
     ///
     /// Refused when it contains CR, LF or NUL (see [`validate_id`]).
+    #[inline(always)]
     pub fn id(mut self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let id = id.into();
         validate_id(&id)?;
@@ -147,6 +151,7 @@ impl<'a> Event<'a> {
 
     /// Sets the reconnection time clients wait before reconnecting, written in whole
     /// milliseconds (more than `u64::MAX` ms is written as `u64::MAX`).
+    #[inline(always)]
     pub fn retry(mut self, reconnection_time: Duration) -> Self {
         let ms = u64::try_from(reconnection_time.as_millis()).unwrap_or(u64::MAX);
         self.retry_ms = Some(ms);
@@ -154,6 +159,7 @@ impl<'a> Event<'a> {
     }
 
     /// Sets a comment: one `:` line per line of text. Clients ignore comments.
+    #[inline(always)]
     pub fn comment(mut self, comment: impl Into<Text<'a>>) -> Self {
         self.comment = Some(Lines::new(lines::COMMENT, comment.into()));
         self
@@ -222,10 +228,12 @@ impl<'a> Event<'a> {
 /// assert!(sse_core::validate_id("order-17").is_ok());
 /// assert!(sse_core::validate_id("a\0b").is_err());
 /// ```
+#[inline(always)]
 pub fn validate_id(id: &str) -> Result<(), EventError> {
     check(Field::Id, id)
 }
 
+#[inline(always)]
 fn check(field: Field, value: &str) -> Result<(), EventError> {
     let bytes = value.as_bytes();
     let found = match field {
