@@ -35,10 +35,14 @@
 pub mod event;
 pub mod limits;
 pub mod line;
+#[cfg(feature = "alloc")]
+pub mod message;
 
 #[cfg(feature = "alloc")]
-pub use event::{Decoded, Decoder, MessageEvent};
+pub use event::Decoder;
 pub use limits::{
     DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Limit, Limits, LineTooLong,
 };
 pub use line::{Line, LineDecoder, Status, parse_line};
+#[cfg(feature = "alloc")]
+pub use message::{Decoded, MessageEvent};

@@ -1,0 +1,153 @@
+//! What the event layer yields: [`Decoded`] items and the [`MessageEvent`]s they carry.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+/// The type of an event whose stream set none.
+pub(super) const DEFAULT_TYPE: &str = "message";
+
+/// A dispatched event (DOM's MessageEvent): type, data, last event ID.
+///
+/// ONE heap allocation holds all three strings (one `String` with two split offsets), so a
+/// decoded event costs one allocation. Large data (4 KiB or more) is not even copied: the
+/// event keeps the buffer the decoder assembled it in.
+///
+/// ```
+/// use sse_core::decode::MessageEvent;
+///
+/// let event = MessageEvent::new("tick", "{\"n\":1}", "7");
+/// assert_eq!(event.event_type(), "tick");
+/// assert_eq!(event.data(), "{\"n\":1}");
+/// assert_eq!(event.last_event_id(), "7");
+/// assert_eq!(MessageEvent::new("", "x", "").event_type(), "message");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MessageEvent {
+    /// Data, type and last event ID, in that order.
+    buf: String,
+    /// End of the data in `buf`.
+    data_end: usize,
+    /// End of the type in `buf`.
+    type_end: usize,
+}
+
+/// Data at least this long is handed over in the decoder's own buffer instead of copied.
+pub(super) const TAKE_DATA_AT: usize = 4096;
+
+impl MessageEvent {
+    /// An event with these strings, in one allocation. An empty `event_type` means
+    /// `"message"`, as in a stream.
+    pub fn new(event_type: &str, data: &str, last_event_id: &str) -> Self {
+        Self::from_raw(
+            event_type.as_bytes(),
+            data.as_bytes(),
+            last_event_id.as_bytes(),
+        )
+    }
+
+    /// The event from raw parts, copied into one new allocation.
+    pub(super) fn from_raw(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Self {
+        let mut buf = Vec::with_capacity(
+            data.len() + event_type.len().max(DEFAULT_TYPE.len()) + last_event_id.len(),
+        );
+        buf.extend_from_slice(data);
+        Self::around_data(buf, event_type, last_event_id)
+    }
+
+    /// The event whose data is all of `buf`: the type and id are appended, and the whole is
+    /// checked as UTF-8 once. Only invalid input takes the slower lossy path, which decodes
+    /// each part on its own, as its lines were on the wire.
+    pub(super) fn around_data(mut buf: Vec<u8>, event_type: &[u8], last_event_id: &[u8]) -> Self {
+        let event_type = if event_type.is_empty() {
+            DEFAULT_TYPE.as_bytes()
+        } else {
+            event_type
+        };
+        let data_end = buf.len();
+        buf.extend_from_slice(event_type);
+        let type_end = buf.len();
+        buf.extend_from_slice(last_event_id);
+        let buf = match String::from_utf8(buf) {
+            // Valid as a whole and split at character boundaries: each part is valid.
+            Ok(buf) if buf.is_char_boundary(data_end) && buf.is_char_boundary(type_end) => {
+                return Self {
+                    buf,
+                    data_end,
+                    type_end,
+                };
+            }
+            Ok(buf) => buf.into_bytes(),
+            Err(e) => e.into_bytes(),
+        };
+        let data = String::from_utf8_lossy(buf.get(..data_end).unwrap_or_default());
+        let event_type = String::from_utf8_lossy(buf.get(data_end..type_end).unwrap_or_default());
+        let id = String::from_utf8_lossy(last_event_id);
+        let mut fixed = String::with_capacity(data.len() + event_type.len() + id.len());
+        fixed.push_str(&data);
+        fixed.push_str(&event_type);
+        fixed.push_str(&id);
+        Self {
+            buf: fixed,
+            data_end: data.len(),
+            type_end: data.len() + event_type.len(),
+        }
+    }
+
+    /// The event type: the stream's `event` field, or `"message"` when it set none.
+    pub fn event_type(&self) -> &str {
+        self.buf
+            .get(self.data_end..self.type_end)
+            .unwrap_or_default()
+    }
+
+    /// The data: the `data` values joined with LF.
+    pub fn data(&self) -> &str {
+        self.buf.get(..self.data_end).unwrap_or_default()
+    }
+
+    /// The last event ID at the time of dispatch (`""` when none).
+    pub fn last_event_id(&self) -> &str {
+        self.buf.get(self.type_end..).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for MessageEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageEvent")
+            .field("event_type", &self.event_type())
+            .field("data", &self.data())
+            .field("last_event_id", &self.last_event_id())
+            .finish()
+    }
+}
+
+/// What the decoder yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decoded {
+    /// A dispatched event.
+    Event(MessageEvent),
+    /// An accepted `retry` field, in the order its line was processed (before the event of
+    /// the same block).
+    Retry(Duration),
+    /// A comment line's text (after the ':'), only when comments are enabled.
+    Comment(String),
+}
+
+/// Appends `bytes` decoded as UTF-8, each invalid sequence replaced with U+FFFD (as
+/// `String::from_utf8_lossy` does), without allocating beyond `dst`'s growth.
+pub(super) fn push_lossy(dst: &mut String, bytes: &[u8]) {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => dst.push_str(text),
+        Err(_) => {
+            for chunk in bytes.utf8_chunks() {
+                dst.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    dst.push(char::REPLACEMENT_CHARACTER);
+                }
+            }
+        }
+    }
+}
