@@ -78,6 +78,15 @@ fn decode_groups(c: &mut Criterion) {
                 black_box(sum)
             });
         });
+        group.bench_function("sse_core_ref", |b| {
+            b.iter(|| {
+                let mut sum = 0usize;
+                decode::sse_core_ref(black_box(chunks), |t, data, id| {
+                    sum += t.len() + data.len() + id.len();
+                });
+                black_box(sum)
+            });
+        });
         group.bench_function("sse_stream", |b| {
             b.iter(|| {
                 let mut sum = 0usize;

@@ -83,6 +83,7 @@ pub fn check_decoders() {
             };
             match name {
                 "sse_core" => decode::sse_core(&input.chunks, &mut collect),
+                "sse_core_ref" => decode::sse_core_ref(&input.chunks, &mut collect),
                 "sse_stream" => decode::sse_stream(&input.chunks, &mut collect),
                 "eventsource_stream" => decode::eventsource_stream(&input.chunks, &mut collect),
                 "floor_memchr" => {

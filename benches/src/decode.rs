@@ -13,8 +13,9 @@ use eventsource_stream::Eventsource as _;
 use futures_util::Stream;
 
 /// The implementations, in the order the groups and tables list them.
-pub const IMPLS: [&str; 4] = [
+pub const IMPLS: [&str; 5] = [
     "sse_core",
+    "sse_core_ref",
     "sse_stream",
     "eventsource_stream",
     "floor_memchr",
@@ -40,6 +41,29 @@ pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
         }
     }
     // Everything was dispatched: what `finish` returns (an incomplete event) is discarded.
+    let _ = decoder.finish();
+}
+
+/// sse-core's `Decoder::decode_ref`: the same decoder, each event borrowed from its buffers
+/// (no allocation, no copy of the data) instead of owned.
+pub fn sse_core_ref(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    use sse_core::decode::{DecodedRef, Decoder};
+    let mut decoder = Decoder::new();
+    for chunk in chunks {
+        let mut input: &[u8] = chunk;
+        while !input.is_empty() {
+            let (n, item) = decoder.decode_ref(input);
+            input = &input[n..];
+            match item {
+                Some(Ok(DecodedRef::Event(event))) => {
+                    on_event(event.event_type(), event.data(), event.last_event_id());
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("sse-core decode error: {e:?}"),
+                None => assert!(n > 0, "sse-core's decoder made no progress"),
+            }
+        }
+    }
     let _ = decoder.finish();
 }
 
@@ -104,6 +128,7 @@ pub fn run(name: &str, chunks: &[Bytes]) -> (usize, usize) {
     };
     match name {
         "sse_core" => sse_core(chunks, &mut count),
+        "sse_core_ref" => sse_core_ref(chunks, &mut count),
         "sse_stream" => sse_stream(chunks, &mut count),
         "eventsource_stream" => eventsource_stream(chunks, &mut count),
         "floor_memchr" => return (floor_memchr(chunks), 0),

@@ -4,7 +4,7 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use serde::Serialize;
-use sse_core::decode::{Decoded, Decoder, Limits};
+use sse_core::decode::{DecodedRef, Decoder, Limits};
 
 use crate::chunks::{ChunkSizes, Chunker};
 
@@ -51,7 +51,7 @@ struct Printer<W> {
 impl<W: Write> Printer<W> {
     fn feed(&mut self, mut input: &[u8]) -> io::Result<()> {
         while !input.is_empty() {
-            let (consumed, item) = self.decoder.decode(input);
+            let (consumed, item) = self.decoder.decode_ref(input);
             input = input.get(consumed..).unwrap_or_default();
             let output = match &item {
                 None => continue,
@@ -60,15 +60,15 @@ impl<W: Write> Printer<W> {
                     self.failed = true;
                     continue;
                 }
-                Some(Ok(Decoded::Event(event))) => Output::Event {
+                Some(Ok(DecodedRef::Event(event))) => Output::Event {
                     event: event.event_type(),
                     data: event.data(),
                     id: event.last_event_id(),
                 },
-                Some(Ok(Decoded::Retry(time))) => Output::Retry {
+                Some(Ok(DecodedRef::Retry(time))) => Output::Retry {
                     retry: time.as_millis(),
                 },
-                Some(Ok(Decoded::Comment(comment))) => Output::Comment { comment },
+                Some(Ok(DecodedRef::Comment(comment))) => Output::Comment { comment },
                 Some(Ok(_)) => continue,
             };
             serde_json::to_writer(&mut self.out, &output)?;

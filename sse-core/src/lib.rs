@@ -81,7 +81,7 @@ pub use convert::IntoEvent;
 pub use convert::Json;
 pub use decode::{DecodeError, Limits};
 #[cfg(feature = "alloc")]
-pub use decode::{Decoded, Decoder, MessageEvent};
+pub use decode::{Decoded, DecodedRef, Decoder, MessageEvent, MessageEventRef};
 pub use encode::KEEP_ALIVE;
 pub use error::{EncodeError, EventError, Field};
 pub use event::{Event, validate_id};

@@ -75,6 +75,14 @@ fn check_against_reference(input: &[u8], sizes: &[usize]) -> Result<(), TestCase
         prop_assert_eq!(dec.last_event_id(), want.last_event_id.as_str());
         prop_assert_eq!(dec.reconnection_time(), want.reconnection_time);
         dec.finish();
+        // The borrowing API yields the same items.
+        let mut dec = Decoder::new().comments(comments);
+        let got = items(common::feed_chunks_ref(
+            &mut dec,
+            common::chunks(input, sizes),
+        ));
+        prop_assert_eq!(&got, &want.items, "decode_ref, comments {}", comments);
+        prop_assert_eq!(dec.last_event_id(), want.last_event_id.as_str());
     }
     Ok(())
 }
@@ -172,7 +180,11 @@ proptest! {
         let whole = feed_sizes(&mut Decoder::with_limits(limits), &input, &[input.len().max(1)]);
         let mut dec = Decoder::with_limits(limits);
         let chunked = feed_sizes(&mut dec, &input, &sizes);
-        prop_assert_eq!(chunked, whole);
+        prop_assert_eq!(&chunked, &whole);
+        let mut dec = Decoder::with_limits(limits).comments(true);
+        let borrowed = common::feed_chunks_ref(&mut dec, common::chunks(&input, &sizes));
+        let owned = feed_sizes(&mut Decoder::with_limits(limits).comments(true), &input, &sizes);
+        prop_assert_eq!(borrowed, owned);
     }
 }
 

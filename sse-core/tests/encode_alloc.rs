@@ -11,7 +11,7 @@ use stats_alloc::StatsAlloc;
 static GLOBAL: StatsAlloc<System> = StatsAlloc::system();
 
 /// Allocations and reallocations so far (a realloc that grows a buffer counts too).
-fn allocations() -> usize {
+fn allocation_count() -> usize {
     let stats = GLOBAL.stats();
     stats.allocations + stats.reallocations
 }
@@ -34,7 +34,15 @@ fn event<'a>(i: usize, ids: &'a [String], big: &'a str) -> Event<'a> {
     built.unwrap_or_else(|e| panic!("event {i} refused: {e}"))
 }
 
+// One test function, so no other test thread runs (or allocates) meanwhile: the counts are
+// process-wide.
 #[test]
+fn allocations_while_encoding() {
+    the_allocator_is_really_counting();
+    encoding_ten_thousand_mixed_events_allocates_nothing();
+    to_bytes_allocates_exactly_once();
+}
+
 fn encoding_ten_thousand_mixed_events_allocates_nothing() {
     let ids: Vec<String> = (0..100).map(|i| format!("id-{i}")).collect();
     let big = "x".repeat(64 * 1024);
@@ -45,7 +53,7 @@ fn encoding_ten_thousand_mixed_events_allocates_nothing() {
     let mut vec_buf: Vec<u8> = Vec::with_capacity(total);
     let mut bytes_buf = bytes::BytesMut::with_capacity(total);
 
-    let before = allocations();
+    let before = allocation_count();
     let mut at = 0;
     for i in 0..EVENTS {
         let event = event(i, &ids, &big);
@@ -59,7 +67,7 @@ fn encoding_ten_thousand_mixed_events_allocates_nothing() {
             .encode_to_buf(&mut bytes_buf)
             .unwrap_or_else(|e| panic!("event {i}: {e}"));
     }
-    let during = allocations() - before;
+    let during = allocation_count() - before;
 
     assert_eq!(at, total);
     assert_eq!(vec_buf, slice_buf);
@@ -68,21 +76,19 @@ fn encoding_ten_thousand_mixed_events_allocates_nothing() {
     println!("{EVENTS} events, {total} bytes, {during} allocations");
 }
 
-#[test]
 fn the_allocator_is_really_counting() {
     // Guards the test above against a counter that never moves.
-    let before = allocations();
+    let before = allocation_count();
     let v = std::hint::black_box(vec![1u8; 10]);
-    assert!(allocations() > before);
+    assert!(allocation_count() > before);
     drop(v);
 }
 
-#[test]
 fn to_bytes_allocates_exactly_once() {
     let event = Event::new().event_type("t").map(|e| e.data("a\nb"));
     let event = event.unwrap_or_else(|e| panic!("{e}"));
-    let before = allocations();
+    let before = allocation_count();
     let bytes = event.to_bytes();
-    assert_eq!(allocations() - before, 1);
+    assert_eq!(allocation_count() - before, 1);
     assert_eq!(bytes.map(|b| b.len()), Ok(event.encoded_len()));
 }

@@ -8,7 +8,20 @@ use core::time::Duration;
 
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
-use super::message::{DEFAULT_TYPE, Decoded, MessageEvent, TAKE_DATA_AT, push_lossy};
+use super::message::{
+    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, TAKE_DATA_AT, push_lossy,
+};
+
+/// What one step of the decoder found, before it is handed out owned ([`Decoded`]) or
+/// borrowed ([`DecodedRef`]). An event and a comment are in the decoder's buffers.
+enum Found {
+    Event,
+    Retry(Duration),
+    Comment,
+}
+
+/// The outcome of one step: nothing yet, something found, or a limit exceeded.
+type Step = Option<Result<Found, DecodeError>>;
 
 /// An incremental decoder of an event stream into [`Decoded`] items.
 ///
@@ -68,6 +81,12 @@ pub struct Decoder {
     skipping: bool,
     /// A `data`, `event` or `id` field was seen since the last dispatch.
     pending: bool,
+    /// `data` and `event_type` hold a dispatched event, to clear before the next step.
+    dispatched: bool,
+    /// The dispatched event set a new last event ID (from `id_buf`), not yet applied.
+    new_id: bool,
+    /// The text of the comment found last (raw bytes).
+    comment: Vec<u8>,
 }
 
 impl Default for Decoder {
@@ -98,6 +117,9 @@ impl Decoder {
             comments: false,
             skipping: false,
             pending: false,
+            dispatched: false,
+            new_id: false,
+            comment: Vec::new(),
         }
     }
 
@@ -167,6 +189,95 @@ impl Decoder {
     /// blank line is ignored (one error per discarded event); then decoding goes on
     /// normally.
     pub fn decode(&mut self, input: &[u8]) -> (usize, Option<Result<Decoded, DecodeError>>) {
+        let (consumed, found) = self.step(input);
+        let Some(found) = found else {
+            return (consumed, None);
+        };
+        let item = match found {
+            Ok(Found::Event) => self.take_event().map(Decoded::Event),
+            Ok(Found::Retry(time)) => Ok(Decoded::Retry(time)),
+            Ok(Found::Comment) => Ok(Decoded::Comment(
+                String::from_utf8_lossy(&self.comment).into_owned(),
+            )),
+            Err(e) => Err(e),
+        };
+        (consumed, Some(item))
+    }
+
+    /// Like [`decode`](Self::decode), but the item borrows from the decoder instead of
+    /// owning its text: no allocation at all once the buffers have grown, and no copy of the
+    /// data. The item lives until the next call (the borrow checker sees to it).
+    ///
+    /// ```
+    /// use sse_core::decode::{DecodedRef, Decoder};
+    ///
+    /// let mut dec = Decoder::new();
+    /// let mut total = 0;
+    /// for chunk in [&b"event: tick\ndata: 1"[..], b"2\n\ndata: 3\n\n"] {
+    ///     let mut input = chunk;
+    ///     while !input.is_empty() {
+    ///         let (n, item) = dec.decode_ref(input);
+    ///         input = &input[n..];
+    ///         if let Some(Ok(DecodedRef::Event(event))) = item {
+    ///             total += event.data().parse::<u32>().unwrap_or(0);
+    ///         }
+    ///     }
+    /// }
+    /// assert_eq!(total, 15);
+    /// ```
+    pub fn decode_ref(
+        &mut self,
+        input: &[u8],
+    ) -> (usize, Option<Result<DecodedRef<'_>, DecodeError>>) {
+        let (consumed, found) = self.step(input);
+        let item = match found {
+            None => return (consumed, None),
+            Some(Ok(found)) => self.borrow_found(found),
+            Some(Err(e)) => Err(e),
+        };
+        (consumed, Some(item))
+    }
+
+    /// The found item, borrowed: the buffers are made valid UTF-8 in place (only invalid
+    /// input is rewritten, lossily) and lent out.
+    fn borrow_found(&mut self, found: Found) -> Result<DecodedRef<'_>, DecodeError> {
+        match found {
+            Found::Retry(time) => Ok(DecodedRef::Retry(time)),
+            Found::Comment => {
+                make_valid(&mut self.comment);
+                Ok(DecodedRef::Comment(as_str(&self.comment)))
+            }
+            Found::Event => {
+                if core::mem::take(&mut self.new_id) {
+                    self.last_id.clear();
+                    push_lossy(&mut self.last_id, &self.id_buf);
+                }
+                // `|`, not `||`: both buffers are made valid.
+                let rewritten = make_valid(&mut self.data) | make_valid(&mut self.event_type);
+                let max = self.limits.max_event_size;
+                if rewritten && self.data.len() + self.event_type.len() > max {
+                    self.clear_dispatched();
+                    return Err(DecodeError::LimitExceeded {
+                        limit: Limit::EventSize,
+                        max,
+                    });
+                }
+                let event_type = match as_str(&self.event_type) {
+                    "" => DEFAULT_TYPE,
+                    event_type => event_type,
+                };
+                Ok(DecodedRef::Event(MessageEventRef::new(
+                    event_type,
+                    as_str(&self.data),
+                    &self.last_id,
+                )))
+            }
+        }
+    }
+
+    /// Feeds `input` until something is found; see [`decode`](Self::decode).
+    fn step(&mut self, input: &[u8]) -> (usize, Step) {
+        self.clear_dispatched();
         let mut consumed = 0;
         while consumed < input.len() {
             let rest = input.get(consumed..).unwrap_or_default();
@@ -226,7 +337,17 @@ impl Decoder {
         self.partial.clear();
         self.discard_event();
         self.skipping = false;
+        self.new_id = false;
         discarded
+    }
+
+    /// Forgets the event a step dispatched, once it has been handed out.
+    fn clear_dispatched(&mut self) {
+        if self.dispatched {
+            self.dispatched = false;
+            self.data.clear();
+            self.event_type.clear();
+        }
     }
 
     /// Clears the event being assembled, including what its `id` fields did.
@@ -239,7 +360,7 @@ impl Decoder {
 
     /// Discards the current event and skips to the next blank line; reports the error
     /// unless already skipping.
-    fn limit_exceeded(&mut self, limit: Limit, max: usize) -> Option<Result<Decoded, DecodeError>> {
+    fn limit_exceeded(&mut self, limit: Limit, max: usize) -> Step {
         self.discard_event();
         if self.skipping {
             return None;
@@ -250,23 +371,28 @@ impl Decoder {
 
     /// Processes one complete line (without its line ending).
     #[inline]
-    fn line(&mut self, line: &[u8]) -> Option<Result<Decoded, DecodeError>> {
+    fn line(&mut self, line: &[u8]) -> Step {
         if self.skipping {
             self.skipping = !line.is_empty();
             return None;
         }
         match parse_line(line) {
             Line::Blank => self.dispatch(),
-            Line::Comment(text) => self
-                .comments
-                .then(|| Ok(Decoded::Comment(String::from_utf8_lossy(text).into_owned()))),
+            Line::Comment(text) => {
+                if !self.comments {
+                    return None;
+                }
+                self.comment.clear();
+                self.comment.extend_from_slice(text);
+                Some(Ok(Found::Comment))
+            }
             Line::Field { name, value } => self.field(name, value),
         }
     }
 
     /// Processes one field.
     #[inline]
-    fn field(&mut self, name: &[u8], value: &[u8]) -> Option<Result<Decoded, DecodeError>> {
+    fn field(&mut self, name: &[u8], value: &[u8]) -> Step {
         // Slice patterns: a length check and byte compares, no `memcmp` call.
         match name {
             [b'd', b'a', b't', b'a'] => {
@@ -293,7 +419,7 @@ impl Decoder {
             [b'r', b'e', b't', b'r', b'y'] => {
                 let time = Duration::from_millis(parse_retry(value)?);
                 self.reconnection = Some(time);
-                Some(Ok(Decoded::Retry(time)))
+                Some(Ok(Found::Retry(time)))
             }
             _ => None,
         }
@@ -301,7 +427,7 @@ impl Decoder {
 
     /// Reports and discards an event larger than the limit.
     #[inline]
-    fn check_event_size(&mut self) -> Option<Result<Decoded, DecodeError>> {
+    fn check_event_size(&mut self) -> Step {
         let max = self.limits.max_event_size;
         if self.data.len() + self.event_type.len() > max {
             return self.limit_exceeded(Limit::EventSize, max);
@@ -309,8 +435,9 @@ impl Decoder {
         None
     }
 
-    /// Dispatches the event (on a blank line).
-    fn dispatch(&mut self) -> Option<Result<Decoded, DecodeError>> {
+    /// Dispatches the event (on a blank line): the last event ID is set, and an event with
+    /// data is left in the buffers (trailing LF removed) for the caller of the step.
+    fn dispatch(&mut self) -> Step {
         self.pending = false;
         let id_set = core::mem::take(&mut self.id_set);
         if self.data.is_empty() {
@@ -324,8 +451,17 @@ impl Decoder {
         if self.data.last() == Some(&b'\n') {
             self.data.pop();
         }
+        self.dispatched = true;
+        self.new_id = id_set;
+        Some(Ok(Found::Event))
+    }
+
+    /// The dispatched event, owned: one allocation (a copy of small data, or the data
+    /// buffer itself when large).
+    fn take_event(&mut self) -> Result<MessageEvent, DecodeError> {
+        let new_id = core::mem::take(&mut self.new_id);
         // A new id is checked as UTF-8 with the event, then copied back as the last event ID.
-        let id = if id_set {
+        let id = if new_id {
             &self.id_buf[..]
         } else {
             self.last_id.as_bytes()
@@ -343,7 +479,7 @@ impl Decoder {
                 id,
             )
         };
-        if id_set {
+        if new_id {
             self.last_id.clear();
             self.last_id.push_str(event.last_event_id());
         }
@@ -354,17 +490,33 @@ impl Decoder {
         } else {
             event.event_type().len()
         };
-        self.data.clear();
-        self.event_type.clear();
+        self.clear_dispatched();
         let max = self.limits.max_event_size;
         if event.data().len() + type_len > max {
-            return Some(Err(DecodeError::LimitExceeded {
+            return Err(DecodeError::LimitExceeded {
                 limit: Limit::EventSize,
                 max,
-            }));
+            });
         }
-        Some(Ok(Decoded::Event(event)))
+        Ok(event)
     }
+}
+
+/// Makes `bytes` valid UTF-8, replacing each invalid sequence with U+FFFD (which allocates:
+/// invalid input only). Returns whether anything was replaced.
+fn make_valid(bytes: &mut Vec<u8>) -> bool {
+    if bytes.is_ascii() || core::str::from_utf8(bytes).is_ok() {
+        return false;
+    }
+    let mut text = String::with_capacity(bytes.len() + 2);
+    push_lossy(&mut text, bytes);
+    *bytes = text.into_bytes();
+    true
+}
+
+/// `bytes` as text; callers have made it valid with [`make_valid`].
+fn as_str(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A `retry` value: non-empty, ASCII digits only, fitting a `u64` of milliseconds.

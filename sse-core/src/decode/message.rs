@@ -136,6 +136,84 @@ pub enum Decoded {
     Comment(String),
 }
 
+/// A dispatched event borrowed from the [`Decoder`](super::Decoder), as
+/// [`Decoder::decode_ref`](super::Decoder::decode_ref) yields it: no allocation, valid until
+/// the next call. [`MessageEvent::from`] makes an owned copy.
+///
+/// ```
+/// use sse_core::decode::{MessageEvent, MessageEventRef};
+///
+/// let event = MessageEventRef::new("tick", "1", "7");
+/// assert_eq!((event.event_type(), event.data(), event.last_event_id()), ("tick", "1", "7"));
+/// assert_eq!(MessageEvent::from(event), MessageEvent::new("tick", "1", "7"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageEventRef<'a> {
+    event_type: &'a str,
+    data: &'a str,
+    last_event_id: &'a str,
+}
+
+impl<'a> MessageEventRef<'a> {
+    /// An event made of these strings. An empty `event_type` means `"message"`.
+    pub fn new(event_type: &'a str, data: &'a str, last_event_id: &'a str) -> Self {
+        let event_type = if event_type.is_empty() {
+            DEFAULT_TYPE
+        } else {
+            event_type
+        };
+        MessageEventRef {
+            event_type,
+            data,
+            last_event_id,
+        }
+    }
+
+    /// The event type: the stream's `event` field, or `"message"` when it set none.
+    pub fn event_type(&self) -> &'a str {
+        self.event_type
+    }
+
+    /// The data: the `data` values joined with LF.
+    pub fn data(&self) -> &'a str {
+        self.data
+    }
+
+    /// The last event ID at the time of dispatch (`""` when none).
+    pub fn last_event_id(&self) -> &'a str {
+        self.last_event_id
+    }
+}
+
+impl From<MessageEventRef<'_>> for MessageEvent {
+    fn from(event: MessageEventRef<'_>) -> Self {
+        MessageEvent::new(event.event_type, event.data, event.last_event_id)
+    }
+}
+
+/// What [`Decoder::decode_ref`](super::Decoder::decode_ref) yields: a [`Decoded`] item
+/// that borrows its text from the decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodedRef<'a> {
+    /// A dispatched event.
+    Event(MessageEventRef<'a>),
+    /// An accepted `retry` field.
+    Retry(Duration),
+    /// A comment line's text (after the ':'), only when comments are enabled.
+    Comment(&'a str),
+}
+
+impl From<DecodedRef<'_>> for Decoded {
+    fn from(item: DecodedRef<'_>) -> Self {
+        match item {
+            DecodedRef::Event(event) => Decoded::Event(event.into()),
+            DecodedRef::Retry(time) => Decoded::Retry(time),
+            DecodedRef::Comment(text) => Decoded::Comment(text.into()),
+        }
+    }
+}
+
 /// Appends `bytes` decoded as UTF-8, each invalid sequence replaced with U+FFFD (as
 /// `String::from_utf8_lossy` does), without allocating beyond `dst`'s growth.
 pub(super) fn push_lossy(dst: &mut String, bytes: &[u8]) {

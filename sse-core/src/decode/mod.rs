@@ -45,4 +45,4 @@ pub use limits::{
 };
 pub use line::{Line, LineDecoder, Status, parse_line};
 #[cfg(feature = "alloc")]
-pub use message::{Decoded, MessageEvent};
+pub use message::{Decoded, DecodedRef, MessageEvent, MessageEventRef};

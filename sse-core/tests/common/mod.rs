@@ -25,8 +25,28 @@ pub fn feed_chunks<'a>(dec: &mut Decoder, chunks: impl IntoIterator<Item = &'a [
     out
 }
 
-/// Feeds `input` cut at the given sizes (cycled; a size of 0 counts as 1).
-pub fn feed_sizes(dec: &mut Decoder, input: &[u8], sizes: &[usize]) -> Vec<Item> {
+/// The same, through [`Decoder::decode_ref`]: each borrowed item is turned into an owned one
+/// as soon as it arrives (it only lives until the next call).
+pub fn feed_chunks_ref<'a>(
+    dec: &mut Decoder,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<Item> {
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let mut input = chunk;
+        while !input.is_empty() {
+            let (n, item) = dec.decode_ref(input);
+            assert!(n <= input.len(), "consumed more than given");
+            assert!(n > 0 || item.is_some(), "no progress on non-empty input");
+            input = &input[n..];
+            out.extend(item.map(|item| item.map(Decoded::from)));
+        }
+    }
+    out
+}
+
+/// `input` cut at the given sizes (cycled; a size of 0 counts as 1).
+pub fn chunks<'a>(input: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
     let mut chunks = Vec::new();
     let mut rest = input;
     let mut i = 0;
@@ -41,5 +61,10 @@ pub fn feed_sizes(dec: &mut Decoder, input: &[u8], sizes: &[usize]) -> Vec<Item>
         rest = tail;
         i += 1;
     }
-    feed_chunks(dec, chunks)
+    chunks
+}
+
+/// Feeds `input` cut at the given sizes (cycled; a size of 0 counts as 1).
+pub fn feed_sizes(dec: &mut Decoder, input: &[u8], sizes: &[usize]) -> Vec<Item> {
+    feed_chunks(dec, chunks(input, sizes))
 }
