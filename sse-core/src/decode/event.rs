@@ -87,6 +87,14 @@ pub struct Decoder {
     new_id: bool,
     /// The text of the comment found last (raw bytes).
     comment: Vec<u8>,
+    /// `data` and `event_type` are lent out as `data_text` and `type_text` (same
+    /// allocations, checked as UTF-8 in place) until the next step.
+    lent_event: bool,
+    /// `comment` is lent out as `comment_text` until the next step.
+    lent_comment: bool,
+    data_text: String,
+    type_text: String,
+    comment_text: String,
 }
 
 impl Default for Decoder {
@@ -120,6 +128,11 @@ impl Decoder {
             dispatched: false,
             new_id: false,
             comment: Vec::new(),
+            lent_event: false,
+            lent_comment: false,
+            data_text: String::new(),
+            type_text: String::new(),
+            comment_text: String::new(),
         }
     }
 
@@ -238,37 +251,39 @@ impl Decoder {
         (consumed, Some(item))
     }
 
-    /// The found item, borrowed: the buffers are made valid UTF-8 in place (only invalid
-    /// input is rewritten, lossily) and lent out.
+    /// The found item, borrowed: each buffer's allocation becomes a `String` (one UTF-8
+    /// check, no copy; only invalid input is rewritten, lossily) and is lent out.
     fn borrow_found(&mut self, found: Found) -> Result<DecodedRef<'_>, DecodeError> {
         match found {
             Found::Retry(time) => Ok(DecodedRef::Retry(time)),
             Found::Comment => {
-                make_valid(&mut self.comment);
-                Ok(DecodedRef::Comment(as_str(&self.comment)))
+                self.lent_comment = true;
+                (self.comment_text, _) = into_text(core::mem::take(&mut self.comment));
+                Ok(DecodedRef::Comment(&self.comment_text))
             }
             Found::Event => {
                 if core::mem::take(&mut self.new_id) {
                     self.last_id.clear();
                     push_lossy(&mut self.last_id, &self.id_buf);
                 }
-                // `|`, not `||`: both buffers are made valid.
-                let rewritten = make_valid(&mut self.data) | make_valid(&mut self.event_type);
+                self.lent_event = true;
+                let data_rewritten;
+                let type_rewritten;
+                (self.data_text, data_rewritten) = into_text(core::mem::take(&mut self.data));
+                (self.type_text, type_rewritten) = into_text(core::mem::take(&mut self.event_type));
                 let max = self.limits.max_event_size;
-                if rewritten && self.data.len() + self.event_type.len() > max {
+                if (data_rewritten || type_rewritten)
+                    && self.data_text.len() + self.type_text.len() > max
+                {
                     self.clear_dispatched();
                     return Err(DecodeError::LimitExceeded {
                         limit: Limit::EventSize,
                         max,
                     });
                 }
-                let event_type = match as_str(&self.event_type) {
-                    "" => DEFAULT_TYPE,
-                    event_type => event_type,
-                };
                 Ok(DecodedRef::Event(MessageEventRef::new(
-                    event_type,
-                    as_str(&self.data),
+                    &self.type_text,
+                    &self.data_text,
                     &self.last_id,
                 )))
             }
@@ -343,6 +358,14 @@ impl Decoder {
 
     /// Forgets the event a step dispatched, once it has been handed out.
     fn clear_dispatched(&mut self) {
+        // Take back the lent allocations.
+        if core::mem::take(&mut self.lent_event) {
+            self.data = core::mem::take(&mut self.data_text).into_bytes();
+            self.event_type = core::mem::take(&mut self.type_text).into_bytes();
+        }
+        if core::mem::take(&mut self.lent_comment) {
+            self.comment = core::mem::take(&mut self.comment_text).into_bytes();
+        }
         if self.dispatched {
             self.dispatched = false;
             self.data.clear();
@@ -502,21 +525,18 @@ impl Decoder {
     }
 }
 
-/// Makes `bytes` valid UTF-8, replacing each invalid sequence with U+FFFD (which allocates:
-/// invalid input only). Returns whether anything was replaced.
-fn make_valid(bytes: &mut Vec<u8>) -> bool {
-    if bytes.is_ascii() || core::str::from_utf8(bytes).is_ok() {
-        return false;
+/// `bytes` as text, in the same allocation when it is valid UTF-8; otherwise a lossy copy
+/// (each invalid sequence becomes U+FFFD). Returns whether anything was replaced.
+fn into_text(bytes: Vec<u8>) -> (String, bool) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, false),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut text = String::with_capacity(bytes.len() + 2);
+            push_lossy(&mut text, &bytes);
+            (text, true)
+        }
     }
-    let mut text = String::with_capacity(bytes.len() + 2);
-    push_lossy(&mut text, bytes);
-    *bytes = text.into_bytes();
-    true
-}
-
-/// `bytes` as text; callers have made it valid with [`make_valid`].
-fn as_str(bytes: &[u8]) -> &str {
-    core::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A `retry` value: non-empty, ASCII digits only, fitting a `u64` of milliseconds.
@@ -555,6 +575,25 @@ mod tests {
             out.extend(item);
         }
         out
+    }
+
+    #[test]
+    fn decode_ref_lends_a_comment_without_losing_the_event_around_it() {
+        let mut dec = Decoder::new().comments(true);
+        let mut input: &[u8] = b"data: a\n: c\nevent: t\xFF\ndata: b\n\n";
+        let mut got = Vec::new();
+        while !input.is_empty() {
+            let (n, item) = dec.decode_ref(input);
+            input = &input[n..];
+            got.extend(item.map(|item| item.map(Decoded::from)));
+        }
+        assert_eq!(
+            got,
+            [
+                Ok(Decoded::Comment(" c".into())),
+                Ok(ev("t\u{FFFD}", "a\nb", "")),
+            ]
+        );
     }
 
     #[test]
