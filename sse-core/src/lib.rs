@@ -8,7 +8,8 @@
 //! - **Decoder**: [`decode`] follows the WHATWG "interpreting an event stream" algorithm
 //!   at any chunking, in linear time and bounded memory: a zero-copy line layer
 //!   ([`decode::LineDecoder`], no allocation) and, with `alloc`, an event layer ([`Decoder`])
-//!   that yields [`MessageEvent`]s with one allocation each.
+//!   that yields owned [`MessageEvent`]s (one allocation each) or, through
+//!   [`Decoder::decode_ref`], borrowed [`MessageEventRef`]s (no allocation).
 //!
 //! Framework adapters (`sse-hyper`, `sse-axum`, `sse-warp`) are thin glue over this crate.
 //!
