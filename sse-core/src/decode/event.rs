@@ -28,7 +28,8 @@ type Step = Option<Result<Found, DecodeError>>;
 /// Feed it the bytes in any chunks; it keeps what it needs. Complete lines are processed
 /// straight from the input; only a trailing partial line is copied (into a buffer bounded by
 /// [`Limits::max_line_len`]). Its buffers are reused from event to event, so after warm-up a
-/// small event costs one allocation (the [`MessageEvent`]).
+/// small event costs one allocation (the [`MessageEvent`]) through [`decode`](Self::decode),
+/// and none through [`decode_ref`](Self::decode_ref).
 ///
 /// ```
 /// use std::time::Duration;
