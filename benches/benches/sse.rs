@@ -69,42 +69,17 @@ fn decode_groups(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(input.stream.len() as u64));
         let chunks = input.chunks.as_slice();
         // Every event is consumed: the lengths of its type, data and id are summed.
-        group.bench_function("sse_core", |b| {
-            b.iter(|| {
-                let mut sum = 0usize;
-                decode::sse_core(black_box(chunks), |t, data, id| {
-                    sum += t.len() + data.len() + id.len();
+        for name in decode::DECODERS {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let mut sum = 0usize;
+                    decode::decode_with(name, black_box(chunks), |t, data, id| {
+                        sum += t.len() + data.len() + id.len();
+                    });
+                    black_box(sum)
                 });
-                black_box(sum)
             });
-        });
-        group.bench_function("sse_core_ref", |b| {
-            b.iter(|| {
-                let mut sum = 0usize;
-                decode::sse_core_ref(black_box(chunks), |t, data, id| {
-                    sum += t.len() + data.len() + id.len();
-                });
-                black_box(sum)
-            });
-        });
-        group.bench_function("sse_stream", |b| {
-            b.iter(|| {
-                let mut sum = 0usize;
-                decode::sse_stream(black_box(chunks), |t, data, id| {
-                    sum += t.len() + data.len() + id.len();
-                });
-                black_box(sum)
-            });
-        });
-        group.bench_function("eventsource_stream", |b| {
-            b.iter(|| {
-                let mut sum = 0usize;
-                decode::eventsource_stream(black_box(chunks), |t, data, id| {
-                    sum += t.len() + data.len() + id.len();
-                });
-                black_box(sum)
-            });
-        });
+        }
         group.bench_function("floor_memchr", |b| {
             b.iter(|| black_box(decode::floor_memchr(black_box(chunks))));
         });

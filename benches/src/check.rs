@@ -72,26 +72,16 @@ pub fn check_decoders() {
             .iter()
             .filter(|&&b| b == b'\n' || b == b'\r')
             .count();
-        for name in decode::IMPLS {
+        assert_eq!(decode::floor_memchr(&input.chunks), line_ends);
+        for name in decode::DECODERS {
             let mut got = Vec::new();
-            let mut collect = |t: &str, d: &str, id: &str| {
+            decode::decode_with(name, &input.chunks, |t, d, id| {
                 got.push(RefEvent {
                     event_type: t.to_owned(),
                     data: d.to_owned(),
                     last_event_id: id.to_owned(),
                 });
-            };
-            match name {
-                "sse_core" => decode::sse_core(&input.chunks, &mut collect),
-                "sse_core_ref" => decode::sse_core_ref(&input.chunks, &mut collect),
-                "sse_stream" => decode::sse_stream(&input.chunks, &mut collect),
-                "eventsource_stream" => decode::eventsource_stream(&input.chunks, &mut collect),
-                "floor_memchr" => {
-                    assert_eq!(decode::floor_memchr(&input.chunks), line_ends);
-                    continue;
-                }
-                other => panic!("unknown decoder {other}"),
-            }
+            });
             if got != expected {
                 let first = got.iter().zip(&expected).position(|(a, b)| a != b);
                 panic!(
