@@ -59,7 +59,7 @@ pub(crate) struct Lines<'a> {
 impl<'a> Lines<'a> {
     #[inline(always)]
     pub(crate) fn new(kind: LineKind, text: Text<'a>) -> Self {
-        let multi_line = lines::has_break(text.as_bytes());
+        let multi_line = crate::find::find_break(text.as_bytes()).is_some();
         let encoded_len = if multi_line {
             let mut counter = Counter::default();
             lines::write_lines(kind, text.as_bytes(), &mut counter);

@@ -127,6 +127,13 @@ mod tests {
     }
 
     #[test]
+    fn breaks_are_cr_and_lf() {
+        assert!(find_break(b"a\rb").is_some());
+        assert!(find_break(b"\n").is_some());
+        assert!(find_break(b"plain").is_none());
+    }
+
+    #[test]
     fn high_bytes_are_not_matches() {
         let hay = [0x8A, 0x8D, 0xFF, 0x80, 0xBA, 0x0A];
         assert_eq!(find_break(&hay), Some(5));

@@ -142,11 +142,6 @@ pub(crate) fn write_lines<S: Sink>(kind: LineKind, value: &[u8], sink: &mut S) {
     splitter.finish(sink);
 }
 
-/// Whether `value` holds a line break (and so needs [`write_lines`] rather than one line).
-pub(crate) fn has_break(value: &[u8]) -> bool {
-    crate::find::find_break(value).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,12 +189,5 @@ mod tests {
         check(DATA, &[b"a\r", b"", b"b"], b"data: a\ndata: b\n");
         check(DATA, &[b"a\r", b"\r"], b"data: a\ndata:\ndata:\n");
         check(DATA, &[b"a", b"b", b"\r", b"\n"], b"data: ab\ndata:\n");
-    }
-
-    #[test]
-    fn has_break_sees_cr_and_lf() {
-        assert!(has_break(b"a\rb"));
-        assert!(has_break(b"\n"));
-        assert!(!has_break(b"plain"));
     }
 }

@@ -9,8 +9,11 @@ use core::time::Duration;
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
 use super::message::{
-    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, TAKE_DATA_AT, push_lossy,
+    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy,
 };
+
+/// Data at least this long is handed over in the decoder's own buffer instead of copied.
+const TAKE_DATA_AT: usize = 4096;
 
 /// What one step of the decoder found, before it is handed out owned ([`Decoded`]) or
 /// borrowed ([`DecodedRef`]). An event and a comment are in the decoder's buffers.

@@ -33,9 +33,6 @@ pub struct MessageEvent {
     type_end: usize,
 }
 
-/// Data at least this long is handed over in the decoder's own buffer instead of copied.
-pub(super) const TAKE_DATA_AT: usize = 4096;
-
 impl MessageEvent {
     /// An event with these strings, in one allocation. An empty `event_type` means
     /// `"message"`, as in a stream.
