@@ -10,13 +10,13 @@ use sse_core::{Event, IntoEvent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let events = [
-        Event::new().event_type("greeting")?.data("hello, world"),
+        Event::new().with_event_type("greeting")?.with_data("hello, world"),
         ("notification", "<li>\n  Saved <b>report.pdf</b>\n</li>").into_event()?,
         Event::keep_alive(),
         Event::new()
-            .id("42")?
-            .retry(Duration::from_secs(5))
-            .data(r#"{"progress":40,"step":"upload"}"#),
+            .with_id("42")?
+            .with_retry(Duration::from_secs(5))
+            .with_data(r#"{"progress":40,"step":"upload"}"#),
         "plain data\r\nwith a CRLF".into_event()?,
     ];
 
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::io::stdout().write_all(&buf)?;
     }
 
-    match Event::new().id("evil\nevent: injected") {
+    match Event::new().with_id("evil\nevent: injected") {
         Ok(_) => unreachable!("ids with line breaks are refused"),
         Err(e) => eprintln!("refused as it should be: {e}"),
     }

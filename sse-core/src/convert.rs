@@ -26,8 +26,8 @@ pub trait IntoEvent<'a> {
 ///
 /// ```
 /// use sse_core::{Event, IntoEvent};
-/// let event = Event::new().data("x").into_event()?;
-/// assert_eq!(event.get_data(), Some("x"));
+/// let event = Event::new().with_data("x").into_event()?;
+/// assert_eq!(event.data(), Some("x"));
 /// # Ok::<(), sse_core::EventError>(())
 /// ```
 impl<'a> IntoEvent<'a> for Event<'a> {
@@ -41,13 +41,13 @@ impl<'a> IntoEvent<'a> for Event<'a> {
 /// ```
 /// use sse_core::IntoEvent;
 /// let event = "<li>new item</li>".into_event()?;
-/// assert_eq!(event.get_data(), Some("<li>new item</li>"));
-/// assert_eq!(event.get_event_type(), None); // clients see `message`
+/// assert_eq!(event.data(), Some("<li>new item</li>"));
+/// assert_eq!(event.event_type(), None); // clients see `message`
 /// # Ok::<(), sse_core::EventError>(())
 /// ```
 impl<'a> IntoEvent<'a> for &'a str {
     fn into_event(self) -> Result<Event<'a>, EventError> {
-        Ok(Event::new().data(self))
+        Ok(Event::new().with_data(self))
     }
 }
 
@@ -56,13 +56,13 @@ impl<'a> IntoEvent<'a> for &'a str {
 /// ```
 /// use sse_core::{Event, IntoEvent};
 /// let event: Event<'static> = format!("count: {}", 3).into_event()?;
-/// assert_eq!(event.get_data(), Some("count: 3"));
+/// assert_eq!(event.data(), Some("count: 3"));
 /// # Ok::<(), sse_core::EventError>(())
 /// ```
 #[cfg(feature = "alloc")]
 impl<'a> IntoEvent<'a> for String {
     fn into_event(self) -> Result<Event<'a>, EventError> {
-        Ok(Event::new().data(self))
+        Ok(Event::new().with_data(self))
     }
 }
 
@@ -72,13 +72,13 @@ impl<'a> IntoEvent<'a> for String {
 /// use sse_core::IntoEvent;
 /// use std::borrow::Cow;
 /// let event = Cow::Borrowed("hi").into_event()?;
-/// assert_eq!(event.get_data(), Some("hi"));
+/// assert_eq!(event.data(), Some("hi"));
 /// # Ok::<(), sse_core::EventError>(())
 /// ```
 #[cfg(feature = "alloc")]
 impl<'a> IntoEvent<'a> for Cow<'a, str> {
     fn into_event(self) -> Result<Event<'a>, EventError> {
-        Ok(Event::new().data(self))
+        Ok(Event::new().with_data(self))
     }
 }
 
@@ -87,8 +87,8 @@ impl<'a> IntoEvent<'a> for Cow<'a, str> {
 /// ```
 /// use sse_core::IntoEvent;
 /// let event = ("notification", "<div>Saved</div>").into_event()?;
-/// assert_eq!(event.get_event_type(), Some("notification"));
-/// assert_eq!(event.get_data(), Some("<div>Saved</div>"));
+/// assert_eq!(event.event_type(), Some("notification"));
+/// assert_eq!(event.data(), Some("<div>Saved</div>"));
 /// assert!(("bad\ntype", "x").into_event().is_err());
 /// # Ok::<(), sse_core::EventError>(())
 /// ```
@@ -98,7 +98,7 @@ where
     D: Into<Text<'a>>,
 {
     fn into_event(self) -> Result<Event<'a>, EventError> {
-        Ok(Event::new().event_type(self.0)?.data(self.1))
+        Ok(Event::new().with_event_type(self.0)?.with_data(self.1))
     }
 }
 
@@ -122,7 +122,7 @@ pub struct Json<T>(pub T);
 #[cfg(feature = "serde")]
 impl<'a, T: serde::Serialize + Send + Sync + 'static> IntoEvent<'a> for Json<T> {
     fn into_event(self) -> Result<Event<'a>, EventError> {
-        Event::new().json_data(self.0)
+        Event::new().with_json_data(self.0)
     }
 }
 
@@ -139,7 +139,7 @@ impl<'a, T: serde::Serialize + Send + Sync + 'static> IntoEvent<'a> for Json<T> 
 #[cfg(feature = "serde")]
 impl<'a> IntoEvent<'a> for serde_json::Value {
     fn into_event(self) -> Result<Event<'a>, EventError> {
-        Event::new().json_data(self)
+        Event::new().with_json_data(self)
     }
 }
 
@@ -151,12 +151,12 @@ mod tests {
     fn pair_with_owned_and_borrowed_parts() {
         let e = ("t", "d").into_event();
         assert!(
-            matches!(e, Ok(ref e) if e.get_event_type() == Some("t") && e.get_data() == Some("d"))
+            matches!(e, Ok(ref e) if e.event_type() == Some("t") && e.data() == Some("d"))
         );
         #[cfg(feature = "alloc")]
         {
             let e: Result<Event<'static>, _> = (String::from("t"), String::from("d")).into_event();
-            assert!(e.is_ok_and(|e| e.get_data() == Some("d")));
+            assert!(e.is_ok_and(|e| e.data() == Some("d")));
         }
     }
 

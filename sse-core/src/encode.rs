@@ -39,7 +39,7 @@ impl Event<'_> {
     ///
     /// ```
     /// use sse_core::{EncodeError, Event};
-    /// let event = Event::new().data("hi");
+    /// let event = Event::new().with_data("hi");
     /// let mut small = [0u8; 4];
     /// assert_eq!(
     ///     event.encode_to_slice(&mut small),
@@ -66,7 +66,7 @@ impl Event<'_> {
     ///
     /// ```
     /// let mut out = Vec::with_capacity(64);
-    /// sse_core::Event::new().data("a\r\nb").encode_to_vec(&mut out).unwrap();
+    /// sse_core::Event::new().with_data("a\r\nb").encode_to_vec(&mut out).unwrap();
     /// assert_eq!(out, b"data: a\ndata: b\n\n");
     /// ```
     #[cfg(feature = "alloc")]
@@ -87,7 +87,7 @@ impl Event<'_> {
     ///
     /// ```
     /// let mut out = bytes::BytesMut::with_capacity(64);
-    /// sse_core::Event::new().data("hi").encode_to_buf(&mut out).unwrap();
+    /// sse_core::Event::new().with_data("hi").encode_to_buf(&mut out).unwrap();
     /// assert_eq!(&out[..], b"data: hi\n\n");
     /// ```
     #[cfg(feature = "bytes")]
@@ -111,7 +111,7 @@ impl Event<'_> {
     /// [`encoded_len`](Self::encoded_len) bytes. This is what a streaming body sends per event.
     ///
     /// ```
-    /// let bytes = sse_core::Event::new().data("hi").to_bytes().unwrap();
+    /// let bytes = sse_core::Event::new().with_data("hi").to_bytes().unwrap();
     /// assert_eq!(&bytes[..], b"data: hi\n\n");
     /// ```
     #[cfg(feature = "bytes")]
@@ -134,8 +134,7 @@ impl Event<'_> {
             lines::ID.write_line(id.as_bytes(), sink);
         }
         if let Some(ms) = self.retry_ms {
-            let mut digits = [0u8; 20];
-            lines::RETRY.write_line(format_u64(ms, &mut digits), sink);
+            lines::RETRY.write_line(crate::Text::from(ms).as_bytes(), sink);
         }
         match &self.data {
             None => {}
@@ -154,20 +153,6 @@ fn write_value<S: Sink>(kind: lines::LineKind, value: &crate::event::Lines<'_>, 
     } else {
         kind.write_line(value.text.as_bytes(), sink);
     }
-}
-
-/// Decimal digits of `n`, without `fmt`.
-fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut start = buf.len();
-    for slot in buf.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        start -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.get(start..).unwrap_or_default()
 }
 
 /// How many decimal digits `n` has.
@@ -201,32 +186,32 @@ mod tests {
 
     #[test]
     fn data_lines() {
-        check(Event::new().data("x"), b"data: x\n\n");
-        check(Event::new().data(""), b"data:\n\n");
-        check(Event::new().data("a\nb"), b"data: a\ndata: b\n\n");
-        check(Event::new().data("a\rb"), b"data: a\ndata: b\n\n");
-        check(Event::new().data("a\r\nb"), b"data: a\ndata: b\n\n");
-        check(Event::new().data("a\n"), b"data: a\ndata:\n\n");
-        check(Event::new().data("\n"), b"data:\ndata:\n\n");
-        check(Event::new().data(" lead"), b"data:  lead\n\n");
+        check(Event::new().with_data("x"), b"data: x\n\n");
+        check(Event::new().with_data(""), b"data:\n\n");
+        check(Event::new().with_data("a\nb"), b"data: a\ndata: b\n\n");
+        check(Event::new().with_data("a\rb"), b"data: a\ndata: b\n\n");
+        check(Event::new().with_data("a\r\nb"), b"data: a\ndata: b\n\n");
+        check(Event::new().with_data("a\n"), b"data: a\ndata:\n\n");
+        check(Event::new().with_data("\n"), b"data:\ndata:\n\n");
+        check(Event::new().with_data(" lead"), b"data:  lead\n\n");
     }
 
     #[test]
     fn all_fields_in_order() -> Result<(), crate::EventError> {
         let event = Event::new()
-            .data("d")
-            .retry(Duration::from_millis(0))
-            .id("")?
-            .event_type("e")?
-            .comment("c1\nc2");
+            .with_data("d")
+            .with_retry(Duration::from_millis(0))
+            .with_id("")?
+            .with_event_type("e")?
+            .with_comment("c1\nc2");
         check(event, b":c1\n:c2\nevent: e\nid:\nretry: 0\ndata: d\n\n");
         Ok(())
     }
 
     #[test]
     fn comments_and_keep_alive() {
-        check(Event::new().comment(""), b":\n\n");
-        check(Event::new().comment(" ping"), b": ping\n\n");
+        check(Event::new().with_comment(""), b":\n\n");
+        check(Event::new().with_comment(" ping"), b": ping\n\n");
         check(Event::keep_alive(), KEEP_ALIVE);
         check(Event::new(), b"\n");
     }
@@ -240,15 +225,14 @@ mod tests {
             (3000, "3000"),
             (u64::MAX, "18446744073709551615"),
         ] {
-            let mut buf = [0u8; 20];
-            assert_eq!(format_u64(ms, &mut buf), want.as_bytes());
+            assert_eq!(crate::Text::from(ms), want);
             assert_eq!(digits(ms), want.len());
         }
     }
 
     #[test]
     fn too_small_buffer_is_untouched_and_says_what_it_needs() {
-        let event = Event::new().data("hello\nworld");
+        let event = Event::new().with_data("hello\nworld");
         let need = event.encoded_len();
         for len in 0..need {
             let mut buf = [0xAAu8; 64];
@@ -269,7 +253,7 @@ mod tests {
     #[test]
     fn vec_appends() {
         let mut out = alloc::vec::Vec::from(&b"prefix"[..]);
-        assert_eq!(Event::new().data("x").encode_to_vec(&mut out), Ok(9));
+        assert_eq!(Event::new().with_data("x").encode_to_vec(&mut out), Ok(9));
         assert_eq!(out, b"prefixdata: x\n\n");
     }
 
@@ -279,14 +263,14 @@ mod tests {
         let mut backing = [0u8; 4];
         let mut buf: &mut [u8] = &mut backing;
         assert_eq!(
-            Event::new().data("x").encode_to_buf(&mut buf),
+            Event::new().with_data("x").encode_to_buf(&mut buf),
             Err(EncodeError::BufferTooSmall {
                 required: 9,
                 available: 4
             })
         );
         assert_eq!(backing, [0; 4]);
-        let bytes = Event::new().data("x").to_bytes();
+        let bytes = Event::new().with_data("x").to_bytes();
         assert_eq!(bytes.as_deref(), Ok(&b"data: x\n\n"[..]));
     }
 }

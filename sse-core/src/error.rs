@@ -4,6 +4,7 @@ use core::fmt;
 
 /// A field whose value was refused by [`Event`](crate::Event)'s builder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Field {
     /// The `event` field (the event type).
     EventType,

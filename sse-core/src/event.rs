@@ -25,10 +25,10 @@ use crate::text::Text;
 /// use std::time::Duration;
 ///
 /// let event = Event::new()
-///     .event_type("update")?
-///     .id("42")?
-///     .retry(Duration::from_secs(3))
-///     .data("line one\nline two");
+///     .with_event_type("update")?
+///     .with_id("42")?
+///     .with_retry(Duration::from_secs(3))
+///     .with_data("line one\nline two");
 ///
 /// let mut buf = [0u8; 128];
 /// let n = event.encode_to_slice(&mut buf)?;
@@ -36,10 +36,11 @@ use crate::text::Text;
 ///     &buf[..n],
 ///     b"event: update\nid: 42\nretry: 3000\ndata: line one\ndata: line two\n\n"
 /// );
-/// assert!(Event::new().id("a\nb").is_err());
+/// assert!(Event::new().with_id("a\nb").is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
+#[must_use = "an event does nothing until it is encoded or sent"]
 pub struct Event<'a> {
     pub(crate) comment: Option<Lines<'a>>,
     pub(crate) event_type: Option<Text<'a>>,
@@ -121,7 +122,7 @@ impl<'a> Event<'a> {
     /// `data:` line, and a client joins them back with LF. Empty data is one `data:` line,
     /// so the event is still dispatched.
     #[inline(always)]
-    pub fn data(mut self, data: impl Into<Text<'a>>) -> Self {
+    pub fn with_data(mut self, data: impl Into<Text<'a>>) -> Self {
         self.data = Some(Data::Text(Lines::new(lines::DATA, data.into())));
         self
     }
@@ -130,7 +131,7 @@ impl<'a> Event<'a> {
     ///
     /// Refused when it contains CR or LF.
     #[inline(always)]
-    pub fn event_type(mut self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
+    pub fn with_event_type(mut self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let event_type = event_type.into();
         check(Field::EventType, &event_type)?;
         self.event_type = Some(event_type);
@@ -142,7 +143,7 @@ impl<'a> Event<'a> {
     ///
     /// Refused when it contains CR, LF or NUL (see [`validate_id`]).
     #[inline(always)]
-    pub fn id(mut self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
+    pub fn with_id(mut self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let id = id.into();
         validate_id(&id)?;
         self.id = Some(id);
@@ -152,7 +153,7 @@ impl<'a> Event<'a> {
     /// Sets the reconnection time clients wait before reconnecting, written in whole
     /// milliseconds (more than `u64::MAX` ms is written as `u64::MAX`).
     #[inline(always)]
-    pub fn retry(mut self, reconnection_time: Duration) -> Self {
+    pub fn with_retry(mut self, reconnection_time: Duration) -> Self {
         let ms = u64::try_from(reconnection_time.as_millis()).unwrap_or(u64::MAX);
         self.retry_ms = Some(ms);
         self
@@ -160,33 +161,33 @@ impl<'a> Event<'a> {
 
     /// Sets a comment: one `:` line per line of text. Clients ignore comments.
     #[inline(always)]
-    pub fn comment(mut self, comment: impl Into<Text<'a>>) -> Self {
+    pub fn with_comment(mut self, comment: impl Into<Text<'a>>) -> Self {
         self.comment = Some(Lines::new(lines::COMMENT, comment.into()));
         self
     }
 
     /// The event type, if set.
-    pub fn get_event_type(&self) -> Option<&str> {
+    pub fn event_type(&self) -> Option<&str> {
         self.event_type.as_deref()
     }
 
     /// The id, if set.
-    pub fn get_id(&self) -> Option<&str> {
+    pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
     }
 
     /// The reconnection time, if set, in whole milliseconds.
-    pub fn get_retry(&self) -> Option<Duration> {
+    pub fn retry(&self) -> Option<Duration> {
         self.retry_ms.map(Duration::from_millis)
     }
 
     /// The comment, if set.
-    pub fn get_comment(&self) -> Option<&str> {
+    pub fn comment(&self) -> Option<&str> {
         self.comment.as_ref().map(|c| c.text.as_str())
     }
 
     /// The data if it was set as text (JSON data is only serialized while encoding).
-    pub fn get_data(&self) -> Option<&str> {
+    pub fn data(&self) -> Option<&str> {
         match self.data.as_ref()? {
             Data::Text(lines) => Some(lines.text.as_str()),
             #[cfg(feature = "serde")]
@@ -253,13 +254,13 @@ fn check(field: Field, value: &str) -> Result<(), EventError> {
 impl fmt::Debug for Event<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Event");
-        if let Some(c) = self.get_comment() {
+        if let Some(c) = self.comment() {
             s.field("comment", &c);
         }
-        if let Some(t) = self.get_event_type() {
+        if let Some(t) = self.event_type() {
             s.field("event_type", &t);
         }
-        if let Some(id) = self.get_id() {
+        if let Some(id) = self.id() {
             s.field("id", &id);
         }
         if let Some(ms) = self.retry_ms {
@@ -286,7 +287,7 @@ mod tests {
     #[test]
     fn event_type_refuses_cr_and_lf_but_not_nul() {
         for (value, offset, byte) in [("a\rb", 1, b'\r'), ("ab\n", 2, b'\n'), ("\r\n", 0, b'\r')] {
-            match Event::new().event_type(value) {
+            match Event::new().with_event_type(value) {
                 Err(EventError::InvalidByte {
                     field: Field::EventType,
                     offset: o,
@@ -295,13 +296,13 @@ mod tests {
                 other => panic!("{value:?}: {other:?}"),
             }
         }
-        assert!(Event::new().event_type("a\0b").is_ok());
+        assert!(Event::new().with_event_type("a\0b").is_ok());
     }
 
     #[test]
     fn id_refuses_cr_lf_and_nul() {
         for (value, offset, byte) in [("x\0", 1, 0), ("\n", 0, b'\n'), ("ab\rc", 2, b'\r')] {
-            match Event::new().id(value) {
+            match Event::new().with_id(value) {
                 Err(EventError::InvalidByte {
                     field: Field::Id,
                     offset: o,
@@ -310,24 +311,24 @@ mod tests {
                 other => panic!("{value:?}: {other:?}"),
             }
         }
-        assert!(Event::new().id("").is_ok());
+        assert!(Event::new().with_id("").is_ok());
         assert!(validate_id("ünïcode").is_ok());
     }
 
     #[test]
     fn getters_return_what_was_set() {
         let e = Event::new()
-            .event_type("t")
-            .and_then(|e| e.id("7"))
-            .map(|e| e.comment("c").data("d").retry(Duration::from_millis(1500)));
+            .with_event_type("t")
+            .and_then(|e| e.with_id("7"))
+            .map(|e| e.with_comment("c").with_data("d").with_retry(Duration::from_millis(1500)));
         let e = e.ok();
         let e = e.as_ref();
-        assert_eq!(e.and_then(Event::get_event_type), Some("t"));
-        assert_eq!(e.and_then(Event::get_id), Some("7"));
-        assert_eq!(e.and_then(Event::get_comment), Some("c"));
-        assert_eq!(e.and_then(Event::get_data), Some("d"));
+        assert_eq!(e.and_then(Event::event_type), Some("t"));
+        assert_eq!(e.and_then(Event::id), Some("7"));
+        assert_eq!(e.and_then(Event::comment), Some("c"));
+        assert_eq!(e.and_then(Event::data), Some("d"));
         assert_eq!(
-            e.and_then(Event::get_retry),
+            e.and_then(Event::retry),
             Some(Duration::from_millis(1500))
         );
         assert!(e.is_some_and(Event::has_data));
@@ -336,9 +337,9 @@ mod tests {
 
     #[test]
     fn retry_saturates_and_truncates_to_milliseconds() {
-        assert_eq!(Event::new().retry(Duration::MAX).retry_ms, Some(u64::MAX));
+        assert_eq!(Event::new().with_retry(Duration::MAX).retry_ms, Some(u64::MAX));
         assert_eq!(
-            Event::new().retry(Duration::from_micros(2999)).retry_ms,
+            Event::new().with_retry(Duration::from_micros(2999)).retry_ms,
             Some(2)
         );
     }

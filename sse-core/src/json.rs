@@ -115,13 +115,13 @@ impl<'a> Event<'a> {
     /// #[derive(serde::Serialize)]
     /// struct Tick { n: u32 }
     ///
-    /// let event = sse_core::Event::new().event_type("tick")?.json_data(Tick { n: 1 })?;
+    /// let event = sse_core::Event::new().with_event_type("tick")?.with_json_data(Tick { n: 1 })?;
     /// let mut out = Vec::new();
     /// event.encode_to_vec(&mut out)?;
     /// assert_eq!(out, b"event: tick\ndata: {\"n\":1}\n\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn json_data<T: Serialize + Send + Sync + 'static>(
+    pub fn with_json_data<T: Serialize + Send + Sync + 'static>(
         mut self,
         value: T,
     ) -> Result<Self, EventError> {
@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn json_value_is_one_data_line() -> Result<(), EventError> {
         let value = serde_json::json!({"msg": "a\nb", "n": [1, 2]});
-        let event = Event::new().json_data(value)?;
+        let event = Event::new().with_json_data(value)?;
         assert_eq!(encode(&event), "data: {\"msg\":\"a\\nb\",\"n\":[1,2]}\n\n");
         Ok(())
     }
@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn raw_json_with_line_breaks_is_split() -> Result<(), Box<dyn std::error::Error>> {
         let raw = serde_json::value::RawValue::from_string(String::from("{\r\n\"a\": 1\n}"))?;
-        let event = Event::new().json_data(raw)?;
+        let event = Event::new().with_json_data(raw)?;
         assert_eq!(encode(&event), "data: {\ndata: \"a\": 1\ndata: }\n\n");
         Ok(())
     }
@@ -166,7 +166,7 @@ mod tests {
         let mut map = BTreeMap::new();
         map.insert(alloc::vec![1u8], 1); // JSON object keys must be strings
         assert!(matches!(
-            Event::new().json_data(map),
+            Event::new().with_json_data(map),
             Err(EventError::Json(_))
         ));
     }
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_value_that_changes_is_reported_not_written() -> Result<(), EventError> {
-        let event = Event::new().json_data(Growing(AtomicUsize::new(0)))?;
+        let event = Event::new().with_json_data(Growing(AtomicUsize::new(0)))?;
         let mut out = Vec::from(&b"keep"[..]);
         assert_eq!(event.encode_to_vec(&mut out), Err(EncodeError::JsonChanged));
         assert_eq!(out, b"keep");

@@ -10,7 +10,8 @@ use alloc::{borrow::Cow, string::String};
 /// (feature `alloc`) so that an `Event<'static>` can outlive its inputs.
 ///
 /// You rarely name this type: every builder method takes `impl Into<Text<'a>>`, which
-/// `&str`, `String` and `Cow<str>` all satisfy.
+/// `&str`, `String`, `Cow<str>` and the integer types all satisfy. An integer is written in
+/// decimal into the `Text` itself: numeric ids cost no allocation, even without `alloc`.
 ///
 /// ```
 /// use sse_core::Text;
@@ -18,6 +19,8 @@ use alloc::{borrow::Cow, string::String};
 /// let owned: Text<'static> = String::from("hello").into();
 /// assert_eq!(borrowed, owned);
 /// assert_eq!(&*owned, "hello");
+/// assert_eq!(Text::from(42u64), "42");
+/// assert_eq!(Text::from(i64::MIN), "-9223372036854775808");
 /// ```
 #[derive(Clone)]
 pub struct Text<'a>(Repr<'a>);
@@ -29,7 +32,12 @@ enum Repr<'a> {
     Borrowed(&'a str),
     #[cfg(feature = "alloc")]
     Owned(String),
+    /// An integer's decimal digits (and sign), right-aligned: `digits[start..]`.
+    Number { digits: [u8; NUMBER_LEN], start: u8 },
 }
+
+/// The longest decimal integer: `u64::MAX` has 20 digits, `i64::MIN` 19 and a sign.
+const NUMBER_LEN: usize = 20;
 
 impl<'a> Text<'a> {
     /// Borrows `s`; usable in `const` items.
@@ -43,7 +51,35 @@ impl<'a> Text<'a> {
             Repr::Borrowed(s) => s,
             #[cfg(feature = "alloc")]
             Repr::Owned(s) => s,
+            Repr::Number { digits, start } => {
+                let digits = crate::part::part(digits, usize::from(*start)..);
+                // ASCII digits and '-' only: always valid UTF-8.
+                core::str::from_utf8(digits).unwrap_or_default()
+            }
         }
+    }
+
+    /// `n` in decimal, with a leading `-` when negative.
+    const fn number(n: u64, negative: bool) -> Self {
+        let mut digits = [0u8; NUMBER_LEN];
+        let mut start = NUMBER_LEN;
+        let mut rest = n;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if negative {
+            start -= 1;
+            digits[start] = b'-';
+        }
+        Text(Repr::Number {
+            digits,
+            start: start as u8,
+        })
     }
 
     /// An owned copy that no longer borrows anything (one allocation if borrowed).
@@ -52,6 +88,7 @@ impl<'a> Text<'a> {
         match self.0 {
             Repr::Borrowed(s) => Text(Repr::Owned(s.into())),
             Repr::Owned(s) => Text(Repr::Owned(s)),
+            Repr::Number { digits, start } => Text(Repr::Number { digits, start }),
         }
     }
 }
@@ -135,6 +172,31 @@ impl<'a> From<Cow<'a, str>> for Text<'a> {
     }
 }
 
+/// Unsigned integers, written in decimal.
+macro_rules! from_unsigned {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Text<'_> {
+            fn from(n: $int) -> Self {
+                Text::number(n as u64, false)
+            }
+        }
+    )*};
+}
+
+/// Signed integers, written in decimal with a leading `-` when negative.
+macro_rules! from_signed {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Text<'_> {
+            fn from(n: $int) -> Self {
+                Text::number((n as i64).unsigned_abs(), n < 0)
+            }
+        }
+    )*};
+}
+
+from_unsigned!(u8, u16, u32, u64, usize);
+from_signed!(i8, i16, i32, i64, isize);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +215,19 @@ mod tests {
                 Text::from(String::from("x"))
             );
         }
+    }
+
+    #[test]
+    fn integers_are_decimal() {
+        assert_eq!(Text::from(0u8), "0");
+        assert_eq!(Text::from(7u32), "7");
+        assert_eq!(Text::from(u64::MAX), "18446744073709551615");
+        assert_eq!(Text::from(-1i32), "-1");
+        assert_eq!(Text::from(i64::MIN), "-9223372036854775808");
+        assert_eq!(Text::from(i64::MAX), "9223372036854775807");
+        assert_eq!(Text::from(1234usize).len(), 4);
+        #[cfg(feature = "alloc")]
+        assert_eq!(Text::from(-56i16).into_owned(), "-56");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Allocation counts, measured with a counting global allocator: after warm-up a small
-//! decoded event costs at most one allocation (none through `decode_ref`), and the line layer
+//! decoded event costs at most one allocation (none through `feed_ref`), and the line layer
 //! allocates nothing.
 #![cfg(feature = "std")]
 
 use std::alloc::System;
 
-use sse_core::decode::{Decoded, DecodedRef, Decoder, LineDecoder, Status};
+use sse_core::line::LineDecoder;
+use sse_core::{Decoded, DecodedRef, Decoder, Progress};
 use stats_alloc::StatsAlloc;
 
 #[global_allocator]
@@ -55,11 +56,8 @@ fn stream(first_id: usize, events: usize) -> Vec<u8> {
 fn decode_events(dec: &mut Decoder, input: &[u8]) -> usize {
     let mut events = 0;
     for chunk in input.chunks(CHUNK) {
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            let (n, item) = dec.decode(rest);
-            rest = &rest[n..];
-            if let Some(Ok(Decoded::Event(event))) = item {
+        for item in dec.feed(chunk) {
+            if let Ok(Decoded::Event(event)) = item {
                 assert_eq!(event.event_type(), "tick");
                 events += 1;
             }
@@ -68,15 +66,13 @@ fn decode_events(dec: &mut Decoder, input: &[u8]) -> usize {
     events
 }
 
-/// Like [`decode_events`], through `decode_ref`.
+/// Like [`decode_events`], through `feed_ref`.
 fn decode_events_ref(dec: &mut Decoder, input: &[u8]) -> usize {
     let mut events = 0;
     for chunk in input.chunks(CHUNK) {
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            let (n, item) = dec.decode_ref(rest);
-            rest = &rest[n..];
-            if let Some(Ok(DecodedRef::Event(event))) = item {
+        let mut items = dec.feed_ref(chunk);
+        while let Some(item) = items.next() {
+            if let Ok(DecodedRef::Event(event)) = item {
                 assert_eq!(event.event_type(), "tick");
                 events += 1;
             }
@@ -93,11 +89,11 @@ fn count_lines(input: &[u8]) -> usize {
     while arrived < input.len() {
         arrived = (arrived + CHUNK).min(input.len());
         loop {
-            let (n, status) = dec.decode(&input[pos..arrived]).expect("short lines");
-            pos += n;
-            match status {
-                Status::Complete(_) => lines += 1,
-                Status::Partial => break,
+            let Progress { consumed, item } = dec.decode(&input[pos..arrived]);
+            pos += consumed;
+            match item {
+                Some(line) => lines += usize::from(line.is_ok()),
+                None => break,
             }
         }
     }
@@ -131,8 +127,8 @@ fn allocations_per_event() {
     // The borrowing API: no allocation at all once the buffers have grown.
     let (events, allocs) = fewest(|| decode_events_ref(&mut dec, &input));
     assert_eq!(events, EVENTS);
-    println!("event layer, decode_ref: {allocs} allocations for {EVENTS} events");
-    assert_eq!(allocs, 0, "decode_ref allocated");
+    println!("event layer, feed_ref: {allocs} allocations for {EVENTS} events");
+    assert_eq!(allocs, 0, "feed_ref allocated");
 
     let (lines, allocs) = count(|| count_lines(&input));
     assert_eq!(lines, 4 * EVENTS);

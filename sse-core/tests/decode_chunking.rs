@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use common::{feed_sizes, reference};
 use proptest::prelude::*;
-use sse_core::decode::{Decoded, Decoder, Limits, Line, LineDecoder, MessageEvent, Status};
+use sse_core::line::{Line, LineDecoder};
+use sse_core::{Decoded, Decoder, Limits, MessageEvent, Progress};
 
 /// Pieces that make SSE-ish streams likely to hit every rule and every boundary.
 const PIECES: &[&[u8]] = &[
@@ -69,14 +70,14 @@ fn items(out: Vec<common::Item>) -> Vec<Decoded> {
 fn check_against_reference(input: &[u8], sizes: &[usize]) -> Result<(), TestCaseError> {
     for comments in [false, true] {
         let want = reference::decode(input, comments);
-        let mut dec = Decoder::new().comments(comments);
+        let mut dec = Decoder::new().with_comments(comments);
         let got = items(feed_sizes(&mut dec, input, sizes));
         prop_assert_eq!(&got, &want.items, "comments {}", comments);
         prop_assert_eq!(dec.last_event_id(), want.last_event_id.as_str());
         prop_assert_eq!(dec.reconnection_time(), want.reconnection_time);
         dec.finish();
         // The borrowing API yields the same items.
-        let mut dec = Decoder::new().comments(comments);
+        let mut dec = Decoder::new().with_comments(comments);
         let got = items(common::feed_chunks_ref(
             &mut dec,
             common::chunks(input, sizes),
@@ -96,11 +97,11 @@ fn line_layer(input: &[u8], sizes: &[usize]) -> Vec<String> {
         arrived = (arrived + sizes[i % sizes.len()].max(1)).min(input.len());
         i += 1;
         loop {
-            let (n, status) = dec.decode(&input[pos..arrived]).expect("short lines");
-            pos += n;
-            match status {
-                Status::Complete(line) => out.push(render(line)),
-                Status::Partial => break,
+            let Progress { consumed, item } = dec.decode(&input[pos..arrived]);
+            pos += consumed;
+            match item {
+                Some(line) => out.push(render(line.expect("short lines"))),
+                None => break,
             }
         }
     }
@@ -176,14 +177,14 @@ proptest! {
     /// With tight limits there is no reference, but the output must not depend on chunking.
     #[test]
     fn limits_are_chunking_independent(input in stream(), sizes in sizes(), max_line in 0usize..24, max_event in 0usize..24) {
-        let limits = Limits { max_line_len: max_line, max_event_size: max_event };
-        let whole = feed_sizes(&mut Decoder::with_limits(limits), &input, &[input.len().max(1)]);
-        let mut dec = Decoder::with_limits(limits);
+        let limits = Limits::default().with_max_line_len(max_line).with_max_event_size(max_event);
+        let whole = feed_sizes(&mut Decoder::new().with_limits(limits), &input, &[input.len().max(1)]);
+        let mut dec = Decoder::new().with_limits(limits);
         let chunked = feed_sizes(&mut dec, &input, &sizes);
         prop_assert_eq!(&chunked, &whole);
-        let mut dec = Decoder::with_limits(limits).comments(true);
+        let mut dec = Decoder::new().with_limits(limits).with_comments(true);
         let borrowed = common::feed_chunks_ref(&mut dec, common::chunks(&input, &sizes));
-        let owned = feed_sizes(&mut Decoder::with_limits(limits).comments(true), &input, &sizes);
+        let owned = feed_sizes(&mut Decoder::new().with_limits(limits).with_comments(true), &input, &sizes);
         prop_assert_eq!(borrowed, owned);
     }
 }

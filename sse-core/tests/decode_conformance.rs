@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Item, feed_chunks, reference};
-use sse_core::decode::{DecodeError, Decoded, Decoder, Limit, Limits, MessageEvent};
+use sse_core::{DecodeError, Decoded, Decoder, Limit, Limits, MessageEvent};
 
 struct Case {
     name: &'static str,
@@ -44,10 +44,9 @@ impl Case {
     }
     fn limits(self, max_line_len: usize, max_event_size: usize) -> Self {
         Case {
-            limits: Limits {
-                max_line_len,
-                max_event_size,
-            },
+            limits: Limits::default()
+                .with_max_line_len(max_line_len)
+                .with_max_event_size(max_event_size),
             ..self
         }
     }
@@ -310,8 +309,9 @@ fn cases() -> Vec<Case> {
 
 /// Runs `case` with `input` cut into `chunks`, checking items, last event ID and `finish`.
 fn check(case: &Case, chunks: &[&[u8]], how: &str) {
-    let mut dec = Decoder::with_limits(case.limits)
-        .comments(case.comments)
+    let mut dec = Decoder::new()
+        .with_limits(case.limits)
+        .with_comments(case.comments)
         .with_last_event_id(case.seed);
     let got = feed_chunks(&mut dec, chunks.iter().copied());
     assert_eq!(got, case.expect, "case {} ({how})", case.name);

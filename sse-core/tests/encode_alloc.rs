@@ -23,13 +23,13 @@ fn event<'a>(i: usize, ids: &'a [String], big: &'a str) -> Event<'a> {
     let id = ids[i % ids.len()].as_str();
     let built = match i % 5 {
         0 => Event::new()
-            .event_type("tick")
-            .and_then(|e| e.id(id))
-            .map(|e| e.data(r#"{"n":12345,"status":"ok","v":1.5}"#)),
-        1 => Ok(Event::new().data("<ul>\n  <li>one</li>\n  <li>two</li>\n</ul>\n")),
+            .with_event_type("tick")
+            .and_then(|e| e.with_id(id))
+            .map(|e| e.with_data(r#"{"n":12345,"status":"ok","v":1.5}"#)),
+        1 => Ok(Event::new().with_data("<ul>\n  <li>one</li>\n  <li>two</li>\n</ul>\n")),
         2 => ("crlf", "line one\r\nline two\r\nline three").into_event(),
-        3 => Ok(Event::new().data(big).retry(Duration::from_millis(2500))),
-        _ => Ok(Event::keep_alive().comment("multi\nline comment")),
+        3 => Ok(Event::new().with_data(big).with_retry(Duration::from_millis(2500))),
+        _ => Ok(Event::keep_alive().with_comment("multi\nline comment")),
     };
     built.unwrap_or_else(|e| panic!("event {i} refused: {e}"))
 }
@@ -85,7 +85,7 @@ fn the_allocator_is_really_counting() {
 }
 
 fn to_bytes_allocates_exactly_once() {
-    let event = Event::new().event_type("t").map(|e| e.data("a\nb"));
+    let event = Event::new().with_event_type("t").map(|e| e.with_data("a\nb"));
     let event = event.unwrap_or_else(|e| panic!("{e}"));
     let before = allocation_count();
     let bytes = event.to_bytes();

@@ -6,8 +6,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
+use super::feed::{Items, ItemsRef};
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
+use super::progress::Progress;
+use crate::part::part;
 use super::message::{
     DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy,
 };
@@ -17,46 +20,42 @@ const TAKE_DATA_AT: usize = 4096;
 
 /// What one step of the decoder found, before it is handed out owned ([`Decoded`]) or
 /// borrowed ([`DecodedRef`]). An event and a comment are in the decoder's buffers.
-enum Found {
+pub(super) enum Found {
     Event,
     Retry(Duration),
     Comment,
 }
 
 /// The outcome of one step: nothing yet, something found, or a limit exceeded.
-type Step = Option<Result<Found, DecodeError>>;
+pub(super) type Step = Option<Result<Found, DecodeError>>;
 
 /// An incremental decoder of an event stream into [`Decoded`] items.
 ///
-/// Feed it the bytes in any chunks; it keeps what it needs. Complete lines are processed
-/// straight from the input; only a trailing partial line is copied (into a buffer bounded by
-/// [`Limits::max_line_len`]). Its buffers are reused from event to event, so after warm-up a
-/// small event costs one allocation (the [`MessageEvent`]) through [`decode`](Self::decode),
-/// and none through [`decode_ref`](Self::decode_ref).
+/// Feed it the bytes in any chunks, as they arrive; it keeps what it needs. Complete lines
+/// are processed straight from the input; only a trailing partial line is copied (into a
+/// buffer bounded by [`Limits::max_line_len`]). Its buffers are reused from event to event,
+/// so after warm-up a small event costs one allocation (the [`MessageEvent`]) through
+/// [`feed`](Self::feed) or [`decode`](Self::decode), and none through
+/// [`feed_ref`](Self::feed_ref) or [`decode_ref`](Self::decode_ref).
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::decode::{Decoded, Decoder};
+/// use sse_core::{Decoded, Decoder};
 ///
 /// let chunks: [&[u8]; 3] = [b"retry: 3000\nid: 4", b"2\r\ndata: a\r", b"\ndata: b\n\n"];
-/// let mut dec = Decoder::new();
+/// let mut decoder = Decoder::new();
 /// let mut items = Vec::new();
 /// for chunk in chunks {
-///     let mut input = chunk;
-///     while !input.is_empty() {
-///         let (n, item) = dec.decode(input);
-///         input = &input[n..];
-///         if let Some(item) = item {
-///             items.push(item.expect("within limits"));
-///         }
+///     for item in decoder.feed(chunk) {
+///         items.push(item.expect("within limits"));
 ///     }
 /// }
 /// assert_eq!(items.len(), 2);
 /// assert_eq!(items[0], Decoded::Retry(Duration::from_millis(3000)));
 /// let Decoded::Event(event) = &items[1] else { panic!("an event") };
 /// assert_eq!((event.event_type(), event.data(), event.last_event_id()), ("message", "a\nb", "42"));
-/// assert_eq!(dec.last_event_id(), "42");
-/// assert!(!dec.finish());
+/// assert_eq!(decoder.last_event_id(), "42");
+/// assert!(!decoder.finish());
 /// ```
 #[derive(Debug, Clone)]
 pub struct Decoder {
@@ -109,15 +108,11 @@ impl Default for Decoder {
 }
 
 impl Decoder {
-    /// A decoder for a new stream with the default [`Limits`].
+    /// A decoder for a new stream with the default [`Limits`], skipping comments.
     pub fn new() -> Self {
-        Self::with_limits(Limits::default())
-    }
-
-    /// A decoder for a new stream with these limits.
-    pub fn with_limits(limits: Limits) -> Self {
+        let limits = Limits::default();
         Self {
-            lines: LineDecoder::with_max_line_len(limits.max_line_len),
+            lines: LineDecoder::new().with_max_line_len(limits.max_line_len()),
             partial: Vec::new(),
             data: Vec::new(),
             event_type: Vec::new(),
@@ -140,14 +135,24 @@ impl Decoder {
         }
     }
 
-    /// Also yield comments as [`Decoded::Comment`] (off by default).
-    pub fn comments(mut self, yes: bool) -> Self {
+    /// Uses these limits instead of the default ones.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self.lines = self.lines.with_max_line_len(limits.max_line_len());
+        self
+    }
+
+    /// Also yields comments as [`Decoded::Comment`] when `yes` (off by default).
+    #[must_use]
+    pub fn with_comments(mut self, yes: bool) -> Self {
         self.comments = yes;
         self
     }
 
     /// Seeds the last event ID, when resuming a stream after a reconnection. An id
     /// containing NUL is ignored, as it would be in a stream.
+    #[must_use]
     pub fn with_last_event_id(mut self, id: &str) -> Self {
         if !id.contains('\0') {
             id.clone_into(&mut self.last_id);
@@ -167,98 +172,135 @@ impl Decoder {
         self.reconnection
     }
 
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Whether comments are yielded.
+    pub fn yields_comments(&self) -> bool {
+        self.comments
+    }
+
     /// How many input bytes the line layer has examined, for tests that prove linear time.
-    #[doc(hidden)]
-    pub fn bytes_examined(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn bytes_examined(&self) -> u64 {
         self.lines.bytes_examined()
     }
 
-    /// Feed bytes; returns how many were consumed and at most one item. Always makes
-    /// progress when input is non-empty (consumed > 0 or an item returned). A partial line
-    /// at the end of `input` is copied into an internal buffer (bounded by the line limit)
-    /// and counted as consumed.
-    ///
-    /// Call it again with the unconsumed bytes until none are left:
+    /// Decodes a chunk: an iterator of the items it completes, owned. The usual way to
+    /// decode: call it for each chunk as it arrives, in any chunking.
     ///
     /// ```
-    /// use sse_core::decode::{Decoded, Decoder};
+    /// use sse_core::{Decoded, Decoder};
     ///
-    /// let mut dec = Decoder::new().comments(true);
-    /// let mut input: &[u8] = b": hi\nevent: greet\ndata: hello\n\n";
+    /// let mut decoder = Decoder::new().with_comments(true);
     /// let mut items = Vec::new();
-    /// while !input.is_empty() {
-    ///     let (n, item) = dec.decode(input);
-    ///     input = &input[n..];
-    ///     if let Some(item) = item {
-    ///         items.push(item);
-    ///     }
+    /// for chunk in [&b": hi\nevent: gre"[..], b"et\ndata: hello\n\n"] {
+    ///     items.extend(decoder.feed(chunk));
     /// }
     /// assert_eq!(items[0], Ok(Decoded::Comment(" hi".into())));
     /// let Ok(Decoded::Event(event)) = &items[1] else { panic!("an event") };
     /// assert_eq!((event.event_type(), event.data()), ("greet", "hello"));
     /// ```
     ///
-    /// Bytes are decoded as UTF-8 line by line, invalid sequences becoming U+FFFD.
-    ///
     /// An item `Err(DecodeError::LimitExceeded { .. })` means a line or the event being
     /// assembled exceeded the [`Limits`]: the event is discarded (its `id` fields do not
     /// count), the rest of an over-long line is skipped, and every line up to the next
     /// blank line is ignored (one error per discarded event); then decoding goes on
     /// normally.
-    pub fn decode(&mut self, input: &[u8]) -> (usize, Option<Result<Decoded, DecodeError>>) {
-        let (consumed, found) = self.step(input);
-        let Some(found) = found else {
-            return (consumed, None);
-        };
-        let item = match found {
-            Ok(Found::Event) => self.take_event().map(Decoded::Event),
-            Ok(Found::Retry(time)) => Ok(Decoded::Retry(time)),
-            Ok(Found::Comment) => Ok(Decoded::Comment(
-                String::from_utf8_lossy(&self.comment).into_owned(),
-            )),
-            Err(e) => Err(e),
-        };
-        (consumed, Some(item))
+    ///
+    /// The iterator consumes the chunk as it goes: bytes after the last item taken are not
+    /// decoded if it is dropped early ([`Items::remainder`] returns them).
+    pub fn feed<'d, 'i>(&'d mut self, chunk: &'i [u8]) -> Items<'d, 'i> {
+        Items::new(self, chunk)
     }
 
-    /// Like [`decode`](Self::decode), but the item borrows from the decoder instead of
-    /// owning its text: no allocation at all once the buffers have grown, and no copy of the
-    /// data. The item lives until the next call (the borrow checker sees to it).
+    /// Decodes a chunk, lending each item from the decoder's buffers: no allocation per
+    /// event. Items are lent one at a time, so this is a `while let` loop rather than a
+    /// `for` loop (a `for` loop's items cannot borrow from the iterator).
     ///
     /// ```
-    /// use sse_core::decode::{DecodedRef, Decoder};
+    /// use sse_core::{DecodedRef, Decoder};
     ///
-    /// let mut dec = Decoder::new();
+    /// let mut decoder = Decoder::new();
     /// let mut total = 0;
     /// for chunk in [&b"event: tick\ndata: 1"[..], b"2\n\ndata: 3\n\n"] {
-    ///     let mut input = chunk;
-    ///     while !input.is_empty() {
-    ///         let (n, item) = dec.decode_ref(input);
-    ///         input = &input[n..];
-    ///         if let Some(Ok(DecodedRef::Event(event))) = item {
+    ///     let mut items = decoder.feed_ref(chunk);
+    ///     while let Some(item) = items.next() {
+    ///         if let Ok(DecodedRef::Event(event)) = item {
     ///             total += event.data().parse::<u32>().unwrap_or(0);
     ///         }
     ///     }
     /// }
     /// assert_eq!(total, 15);
     /// ```
-    pub fn decode_ref(
-        &mut self,
-        input: &[u8],
-    ) -> (usize, Option<Result<DecodedRef<'_>, DecodeError>>) {
+    pub fn feed_ref<'d, 'i>(&'d mut self, chunk: &'i [u8]) -> ItemsRef<'d, 'i> {
+        ItemsRef::new(self, chunk)
+    }
+
+    /// The step under [`feed`](Self::feed): decodes from `input` up to the first item, and
+    /// says how far it got. Always makes progress when `input` is non-empty (`consumed > 0`
+    /// or an item). A partial line at the end of `input` is copied into an internal buffer
+    /// (bounded by the line limit) and counted as consumed. For callers that manage their
+    /// own buffer position.
+    ///
+    /// ```
+    /// use sse_core::{Decoded, Decoder, Progress};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let mut input: &[u8] = b"data: a\n\ndata: b\n\n";
+    /// let mut data = Vec::new();
+    /// while !input.is_empty() {
+    ///     let Progress { consumed, item } = decoder.decode(input);
+    ///     input = &input[consumed..];
+    ///     if let Some(Ok(Decoded::Event(event))) = item {
+    ///         data.push(event.data().to_owned());
+    ///     }
+    /// }
+    /// assert_eq!(data, ["a", "b"]);
+    /// ```
+    ///
+    /// Bytes are decoded as UTF-8 once per event, invalid sequences becoming U+FFFD. Errors
+    /// are as for [`feed`](Self::feed).
+    pub fn decode(&mut self, input: &[u8]) -> Progress<Result<Decoded, DecodeError>> {
         let (consumed, found) = self.step(input);
-        let item = match found {
-            None => return (consumed, None),
-            Some(Ok(found)) => self.borrow_found(found),
-            Some(Err(e)) => Err(e),
+        let Some(found) = found else {
+            return Progress::partial(consumed);
         };
-        (consumed, Some(item))
+        Progress::found(consumed, self.take_found(found))
+    }
+
+    /// The found item, owned.
+    pub(super) fn take_found(&mut self, found: Result<Found, DecodeError>) -> Result<Decoded, DecodeError> {
+        match found {
+            Ok(Found::Event) => self.take_event().map(Decoded::Event),
+            Ok(Found::Retry(time)) => Ok(Decoded::Retry(time)),
+            Ok(Found::Comment) => Ok(Decoded::Comment(
+                String::from_utf8_lossy(&self.comment).into_owned(),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Like [`decode`](Self::decode), but the item borrows from the decoder instead of
+    /// owning its text, as with [`feed_ref`](Self::feed_ref). The item lives until the next
+    /// call (the borrow checker sees to it).
+    pub fn decode_ref(&mut self, input: &[u8]) -> Progress<Result<DecodedRef<'_>, DecodeError>> {
+        let (consumed, found) = self.step(input);
+        match found {
+            None => Progress::partial(consumed),
+            Some(found) => Progress::found(consumed, self.borrow_found(found)),
+        }
     }
 
     /// The found item, borrowed: each buffer's allocation becomes a `String` (one UTF-8
     /// check, no copy; only invalid input is rewritten, lossily) and is lent out.
-    fn borrow_found(&mut self, found: Found) -> Result<DecodedRef<'_>, DecodeError> {
-        match found {
+    pub(super) fn borrow_found(
+        &mut self,
+        found: Result<Found, DecodeError>,
+    ) -> Result<DecodedRef<'_>, DecodeError> {
+        match found? {
             Found::Retry(time) => Ok(DecodedRef::Retry(time)),
             Found::Comment => {
                 self.lent_comment = true;
@@ -266,24 +308,26 @@ impl Decoder {
                 Ok(DecodedRef::Comment(&self.comment_text))
             }
             Found::Event => {
-                if core::mem::take(&mut self.new_id) {
-                    self.last_id.clear();
-                    push_lossy(&mut self.last_id, &self.id_buf);
-                }
+                let new_id = core::mem::take(&mut self.new_id);
                 self.lent_event = true;
                 let data_rewritten;
                 let type_rewritten;
                 (self.data_text, data_rewritten) = into_text(core::mem::take(&mut self.data));
                 (self.type_text, type_rewritten) = into_text(core::mem::take(&mut self.event_type));
-                let max = self.limits.max_event_size;
+                let max = self.limits.max_event_size();
                 if (data_rewritten || type_rewritten)
                     && self.data_text.len() + self.type_text.len() > max
                 {
+                    // Discarded: its id does not become the last event ID.
                     self.clear_dispatched();
                     return Err(DecodeError::LimitExceeded {
                         limit: Limit::EventSize,
                         max,
                     });
+                }
+                if new_id {
+                    self.last_id.clear();
+                    push_lossy(&mut self.last_id, &self.id_buf);
                 }
                 Ok(DecodedRef::Event(MessageEventRef::new(
                     &self.type_text,
@@ -295,23 +339,23 @@ impl Decoder {
     }
 
     /// Feeds `input` until something is found; see [`decode`](Self::decode).
-    fn step(&mut self, input: &[u8]) -> (usize, Step) {
+    pub(super) fn step(&mut self, input: &[u8]) -> (usize, Step) {
         self.clear_dispatched();
         let mut consumed = 0;
         while consumed < input.len() {
-            let rest = input.get(consumed..).unwrap_or_default();
+            let rest = part(input, consumed..);
             let kept = self.partial.len();
             match self.lines.scan(rest) {
                 Scan::Line { start, end, next } => {
                     consumed += next.saturating_sub(kept);
                     let item = if kept == 0 {
-                        self.line(rest.get(start..end).unwrap_or_default())
+                        self.line(part(rest, start..end))
                     } else {
                         // Complete the kept line with just the bytes up to its end.
                         let mut line = core::mem::take(&mut self.partial);
-                        let tail = rest.get(..end.saturating_sub(kept)).unwrap_or_default();
-                        line.extend_from_slice(tail);
-                        let item = self.line(line.get(start..).unwrap_or_default());
+                        debug_assert!(end >= kept, "a kept line ends in the new bytes");
+                        line.extend_from_slice(part(rest, ..end.saturating_sub(kept)));
+                        let item = self.line(part(&line, start..));
                         line.clear();
                         self.partial = line;
                         item
@@ -328,15 +372,14 @@ impl Decoder {
                         self.partial.extend_from_slice(rest);
                     } else {
                         self.partial.clear();
-                        self.partial
-                            .extend_from_slice(rest.get(drop - kept..).unwrap_or_default());
+                        self.partial.extend_from_slice(part(rest, drop - kept..));
                     }
                     return (input.len(), None);
                 }
                 Scan::TooLong { drop } => {
                     consumed += drop.saturating_sub(kept);
                     self.partial.clear();
-                    let max = self.limits.max_line_len;
+                    let max = self.limits.max_line_len();
                     return (consumed, self.limit_exceeded(Limit::LineLength, max));
                 }
             }
@@ -455,7 +498,7 @@ impl Decoder {
     /// Reports and discards an event larger than the limit.
     #[inline]
     fn check_event_size(&mut self) -> Step {
-        let max = self.limits.max_event_size;
+        let max = self.limits.max_event_size();
         if self.data.len() + self.event_type.len() > max {
             return self.limit_exceeded(Limit::EventSize, max);
         }
@@ -506,10 +549,6 @@ impl Decoder {
                 id,
             )
         };
-        if new_id {
-            self.last_id.clear();
-            self.last_id.push_str(event.last_event_id());
-        }
         // The limit holds for the decoded text too: U+FFFD takes 3 bytes where an invalid
         // byte took 1 (only lossy decoding can make the event grow past the raw check).
         let type_len = if self.event_type.is_empty() {
@@ -518,12 +557,17 @@ impl Decoder {
             event.event_type().len()
         };
         self.clear_dispatched();
-        let max = self.limits.max_event_size;
+        let max = self.limits.max_event_size();
         if event.data().len() + type_len > max {
+            // Discarded: its id does not become the last event ID.
             return Err(DecodeError::LimitExceeded {
                 limit: Limit::EventSize,
                 max,
             });
+        }
+        if new_id {
+            self.last_id.clear();
+            self.last_id.push_str(event.last_event_id());
         }
         Ok(event)
     }
@@ -573,9 +617,9 @@ mod tests {
     fn all(dec: &mut Decoder, mut input: &[u8]) -> Vec<Result<Decoded, DecodeError>> {
         let mut out = Vec::new();
         while !input.is_empty() {
-            let (n, item) = dec.decode(input);
-            assert!(n > 0 || item.is_some(), "no progress");
-            input = &input[n..];
+            let Progress { consumed, item } = dec.decode(input);
+            assert!(consumed > 0 || item.is_some(), "no progress");
+            input = &input[consumed..];
             out.extend(item);
         }
         out
@@ -583,13 +627,11 @@ mod tests {
 
     #[test]
     fn decode_ref_lends_a_comment_without_losing_the_event_around_it() {
-        let mut dec = Decoder::new().comments(true);
-        let mut input: &[u8] = b"data: a\n: c\nevent: t\xFF\ndata: b\n\n";
+        let mut dec = Decoder::new().with_comments(true);
+        let mut items = dec.feed_ref(b"data: a\n: c\nevent: t\xFF\ndata: b\n\n");
         let mut got = Vec::new();
-        while !input.is_empty() {
-            let (n, item) = dec.decode_ref(input);
-            input = &input[n..];
-            got.extend(item.map(|item| item.map(Decoded::from)));
+        while let Some(item) = items.next() {
+            got.push(item.map(Decoded::from));
         }
         assert_eq!(
             got,
@@ -694,23 +736,26 @@ mod tests {
     fn one_item_per_call_and_progress() {
         let mut dec = Decoder::new();
         let input = b"retry: 5\ndata: a\n\n";
-        let (n, item) = dec.decode(input);
         assert_eq!(
-            (n, item),
-            (9, Some(Ok(Decoded::Retry(Duration::from_millis(5)))))
+            dec.decode(input),
+            Progress::found(9, Ok(Decoded::Retry(Duration::from_millis(5))))
         );
-        let (n, item) = dec.decode(&input[9..]);
-        assert_eq!((n, item), (9, Some(Ok(ev("", "a", "")))));
+        assert_eq!(dec.decode(&input[9..]), Progress::found(9, Ok(ev("", "a", ""))));
         assert_eq!(dec.reconnection_time(), Some(Duration::from_millis(5)));
     }
 
     #[test]
     fn partial_line_is_buffered_and_completed() {
         let mut dec = Decoder::new();
-        assert_eq!(dec.decode(b"da"), (2, None));
-        assert_eq!(dec.decode(b"ta: x"), (5, None));
-        assert_eq!(dec.decode(b"y\n\nrest"), (3, Some(Ok(ev("", "xy", "")))));
-        assert!(dec.finish() || dec.partial.is_empty());
+        assert_eq!(dec.decode(b"da"), Progress::partial(2));
+        assert_eq!(dec.decode(b"ta: x"), Progress::partial(5));
+        assert_eq!(dec.decode(b"y\n\nrest"), Progress::found(3, Ok(ev("", "xy", ""))));
+        assert!(dec.partial.is_empty(), "a completed line leaves nothing kept");
+        assert_eq!(dec.decode(b"rest"), Progress::partial(4));
+        assert_eq!(dec.partial, b"rest");
+        assert!(dec.finish(), "the kept partial line is discarded");
+        assert!(dec.partial.is_empty());
+        assert!(!dec.finish());
     }
 
     #[test]
@@ -743,11 +788,10 @@ mod tests {
 
     #[test]
     fn limit_error_discards_event_and_id() {
-        let limits = Limits {
-            max_line_len: 12,
-            max_event_size: 6,
-        };
-        let mut dec = Decoder::with_limits(limits);
+        let limits = Limits::default()
+            .with_max_line_len(12)
+            .with_max_event_size(6);
+        let mut dec = Decoder::new().with_limits(limits);
         let got = all(&mut dec, b"id: 1\ndata: 1234\ndata: 5\ndata: 6\nid: 2\n\n");
         let err = DecodeError::LimitExceeded {
             limit: Limit::EventSize,
@@ -766,5 +810,30 @@ mod tests {
             max: 12,
         };
         assert_eq!(got, vec![Err(err), Ok(ev("", "y", "3"))]);
+    }
+
+    /// Invalid bytes become U+FFFD (3 bytes each): an event within the limit as raw bytes
+    /// can exceed it as text. It is then discarded, reported, and its id is not kept, owned
+    /// or borrowed.
+    #[test]
+    fn event_over_the_limit_only_once_decoded_is_discarded_with_its_id() {
+        let stream: &[u8] = b"id: 1\ndata: ok\n\nid: 2\ndata: \xff\xff\xff\xff\xff\xff\xff\xff\n\ndata: after\n\n";
+        let limits = Limits::default().with_max_event_size(16);
+        let err = Err(DecodeError::LimitExceeded {
+            limit: Limit::EventSize,
+            max: 16,
+        });
+        let want = vec![Ok(ev("", "ok", "1")), err, Ok(ev("", "after", "1"))];
+        let mut owned = Decoder::new().with_limits(limits);
+        assert_eq!(all(&mut owned, stream), want);
+        assert_eq!(owned.last_event_id(), "1");
+        let mut borrowed = Decoder::new().with_limits(limits);
+        let mut items = borrowed.feed_ref(stream);
+        let mut got = Vec::new();
+        while let Some(item) = items.next() {
+            got.push(item.map(Decoded::from));
+        }
+        assert_eq!(got, want);
+        assert_eq!(borrowed.last_event_id(), "1");
     }
 }

@@ -2,48 +2,81 @@
 
 use core::fmt;
 
-/// Default for [`Limits::max_line_len`]: 1 MiB.
-pub const DEFAULT_MAX_LINE_LEN: usize = 1024 * 1024;
-
-/// Default for [`Limits::max_event_size`]: 1 MiB.
-pub const DEFAULT_MAX_EVENT_SIZE: usize = 1024 * 1024;
-
 /// Bounds on what a peer can make the decoder hold in memory.
 ///
 /// With these limits the decoder's memory stays bounded no matter what the peer sends: the
-/// partial-line buffer by `max_line_len`, the event being assembled by `max_event_size`
-/// (plus at most one line), and the last event ID by `max_line_len`.
+/// partial-line buffer by [`max_line_len`](Self::max_line_len), the event being assembled
+/// by [`max_event_size`](Self::max_event_size) (plus at most one line), and the last event
+/// ID by `max_line_len`.
 ///
 /// ```
-/// use sse_core::decode::{Limits, DEFAULT_MAX_LINE_LEN};
+/// use sse_core::{Decoder, Limits};
 ///
-/// let limits = Limits { max_event_size: 64 * 1024, ..Limits::default() };
-/// assert_eq!(limits.max_line_len, DEFAULT_MAX_LINE_LEN);
+/// let limits = Limits::default().with_max_event_size(64 * 1024);
+/// assert_eq!(limits.max_line_len(), Limits::DEFAULT_MAX_LINE_LEN);
+/// let decoder = Decoder::new().with_limits(limits);
+/// assert_eq!(decoder.limits().max_event_size(), 64 * 1024);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Limits {
+    max_line_len: usize,
+    max_event_size: usize,
+}
+
+impl Limits {
+    /// The default [`max_line_len`](Self::max_line_len): 1 MiB.
+    pub const DEFAULT_MAX_LINE_LEN: usize = 1024 * 1024;
+
+    /// The default [`max_event_size`](Self::max_event_size): 1 MiB.
+    pub const DEFAULT_MAX_EVENT_SIZE: usize = 1024 * 1024;
+
     /// The longest accepted line, in bytes, not counting its line ending (nor a leading BOM).
     /// A longer line (field, comment or anything else) is an error, whatever the chunking.
-    pub max_line_len: usize,
+    pub const fn max_line_len(&self) -> usize {
+        self.max_line_len
+    }
+
     /// The largest accepted event, in bytes: the data buffer (each `data` value plus the LF
     /// appended after it) plus the event type buffer, measured as UTF-8 after invalid
     /// sequences are replaced with U+FFFD. The last event ID is not counted (it is bounded
     /// by `max_line_len`).
-    pub max_event_size: usize,
+    pub const fn max_event_size(&self) -> usize {
+        self.max_event_size
+    }
+
+    /// Sets [`max_line_len`](Self::max_line_len).
+    #[must_use]
+    pub const fn with_max_line_len(self, max: usize) -> Self {
+        Self {
+            max_line_len: max,
+            ..self
+        }
+    }
+
+    /// Sets [`max_event_size`](Self::max_event_size).
+    #[must_use]
+    pub const fn with_max_event_size(self, max: usize) -> Self {
+        Self {
+            max_event_size: max,
+            ..self
+        }
+    }
 }
 
 impl Default for Limits {
-    /// [`DEFAULT_MAX_LINE_LEN`] and [`DEFAULT_MAX_EVENT_SIZE`].
+    /// [`DEFAULT_MAX_LINE_LEN`](Self::DEFAULT_MAX_LINE_LEN) and
+    /// [`DEFAULT_MAX_EVENT_SIZE`](Self::DEFAULT_MAX_EVENT_SIZE).
     fn default() -> Self {
         Self {
-            max_line_len: DEFAULT_MAX_LINE_LEN,
-            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+            max_event_size: Self::DEFAULT_MAX_EVENT_SIZE,
         }
     }
 }
 
 /// The line layer met a line longer than its maximum (see
-/// [`LineDecoder::decode`](super::line::LineDecoder::decode) for how to go on).
+/// [`LineDecoder::decode`](crate::line::LineDecoder::decode) for how to go on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineTooLong {
     /// The maximum line length in force, in bytes.
@@ -59,7 +92,8 @@ impl fmt::Display for LineTooLong {
 impl core::error::Error for LineTooLong {}
 
 /// Which limit of [`Limits`] was exceeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Limit {
     /// [`Limits::max_line_len`].
     LineLength,
@@ -121,8 +155,10 @@ mod tests {
     #[test]
     fn defaults() {
         let l = Limits::default();
-        assert_eq!(l.max_line_len, DEFAULT_MAX_LINE_LEN);
-        assert_eq!(l.max_event_size, DEFAULT_MAX_EVENT_SIZE);
+        assert_eq!(l.max_line_len(), Limits::DEFAULT_MAX_LINE_LEN);
+        assert_eq!(l.max_event_size(), Limits::DEFAULT_MAX_EVENT_SIZE);
+        let l = l.with_max_line_len(3).with_max_event_size(4);
+        assert_eq!((l.max_line_len(), l.max_event_size()), (3, 4));
     }
 
     #[cfg(feature = "alloc")]

@@ -7,8 +7,10 @@
 //! the event layer (`Decoder`, with the `alloc` feature).
 
 use crate::find::{find_break, find_byte};
+use crate::part::part;
 
-use super::limits::{DEFAULT_MAX_LINE_LEN, LineTooLong};
+use super::limits::{LineTooLong, Limits};
+use super::progress::Progress;
 
 /// The UTF-8 byte order mark, skipped once at the very start of a stream.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -19,7 +21,7 @@ const BOM_DONE: u8 = u8::MAX;
 /// One parsed line, borrowed from the caller's input.
 ///
 /// ```
-/// use sse_core::decode::{parse_line, Line};
+/// use sse_core::line::{parse_line, Line};
 ///
 /// assert_eq!(parse_line(b"data: hi"), Line::Field { name: b"data", value: b"hi" });
 /// assert_eq!(parse_line(b": ping"), Line::Comment(b" ping"));
@@ -41,22 +43,13 @@ pub enum Line<'a> {
     },
 }
 
-/// The result of an incremental decoding step, in the style of `httparse`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status<T> {
-    /// A complete item.
-    Complete(T),
-    /// More input is needed.
-    Partial,
-}
-
 /// Splits one line (without its line ending) into a [`Line`], by the WHATWG rules: an empty
 /// line is [`Line::Blank`]; a line starting with `:` is a comment; otherwise the name is
 /// everything before the first `:` and the value everything after it minus one leading
 /// space; a line without `:` is a name with an empty value.
 ///
 /// ```
-/// use sse_core::decode::{parse_line, Line};
+/// use sse_core::line::{parse_line, Line};
 ///
 /// assert_eq!(parse_line(b"data:  a"), Line::Field { name: b"data", value: b" a" });
 /// assert_eq!(parse_line(b"data"), Line::Field { name: b"data", value: b"" });
@@ -73,8 +66,8 @@ pub fn parse_line(line: &[u8]) -> Line<'_> {
             value: &[],
         };
     };
-    let name = line.get(..colon).unwrap_or_default();
-    let after = line.get(colon + 1..).unwrap_or_default();
+    let name = part(line, ..colon);
+    let after = part(line, colon + 1..);
     if colon == 0 {
         return Line::Comment(after);
     }
@@ -106,7 +99,8 @@ pub(crate) enum Scan {
 /// [`decode`](Self::decode) says, and calls again with what it kept followed by new bytes.
 ///
 /// ```
-/// use sse_core::decode::{Line, LineDecoder, Status};
+/// use sse_core::Progress;
+/// use sse_core::line::{Line, LineDecoder};
 ///
 /// let stream = b"data: a\r\n: hi\r\n\r\n";
 /// let mut dec = LineDecoder::new();
@@ -115,11 +109,11 @@ pub(crate) enum Scan {
 /// // The bytes arrive 5 at a time; the caller keeps `stream[pos..arrived]`.
 /// for arrived in (5..stream.len()).step_by(5).chain([stream.len()]) {
 ///     loop {
-///         let (n, status) = dec.decode(&stream[pos..arrived]).expect("short lines");
-///         pos += n;
-///         match status {
-///             Status::Complete(line) => lines.push(format!("{line:?}")),
-///             Status::Partial => break,
+///         let Progress { consumed, item } = dec.decode(&stream[pos..arrived]);
+///         pos += consumed;
+///         match item {
+///             Some(line) => lines.push(format!("{:?}", line.expect("short lines"))),
+///             None => break,
 ///         }
 ///     }
 /// }
@@ -152,15 +146,21 @@ impl Default for LineDecoder {
 }
 
 impl LineDecoder {
-    /// A decoder for a new stream, accepting lines of up to [`DEFAULT_MAX_LINE_LEN`] bytes.
+    /// A decoder for a new stream, accepting lines of up to
+    /// [`Limits::DEFAULT_MAX_LINE_LEN`] bytes.
     pub const fn new() -> Self {
-        Self::with_max(DEFAULT_MAX_LINE_LEN)
+        Self::with_max(Limits::DEFAULT_MAX_LINE_LEN)
     }
 
-    /// A decoder for a new stream, accepting lines of up to `max` bytes (not counting the
-    /// line ending).
-    pub fn with_max_line_len(max: usize) -> Self {
-        Self::with_max(max)
+    /// Accepts lines of up to `max` bytes (not counting the line ending) instead.
+    #[must_use]
+    pub const fn with_max_line_len(self, max: usize) -> Self {
+        Self { max, ..self }
+    }
+
+    /// The longest accepted line, in bytes.
+    pub const fn max_line_len(&self) -> usize {
+        self.max
     }
 
     const fn with_max(max: usize) -> Self {
@@ -184,19 +184,19 @@ impl LineDecoder {
     }
 
     /// How many input bytes the decoder has examined, for tests that prove linear time.
-    #[doc(hidden)]
-    pub fn bytes_examined(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn bytes_examined(&self) -> u64 {
         self.examined
     }
 
     /// Decodes the next line from `input`, the caller's unconsumed bytes.
     ///
-    /// Returns `(consumed, status)`: the caller drops the first `consumed` bytes of `input`
-    /// and keeps the rest for the next call, to which it appends newly received bytes.
+    /// Returns [`Progress`]: the caller drops the first `consumed` bytes of `input` and keeps
+    /// the rest for the next call, to which it appends newly received bytes.
     ///
-    /// - `Complete(line)`: `line` is borrowed from `input[..consumed]`; `consumed` includes
-    ///   the line ending (and any bytes skipped before the line).
-    /// - `Partial`: no complete line yet. `consumed` counts only bytes that need not be kept
+    /// - `item: Some(Ok(line))`: `line` is borrowed from `input[..consumed]`; `consumed`
+    ///   includes the line ending (and any bytes skipped before the line).
+    /// - `item: None`: no complete line yet. `consumed` counts only bytes that need not be kept
     ///   (a skipped BOM, the LF of a CRLF whose CR ended the previous input, the rest of a
     ///   discarded over-long line). The decoder remembers how far it has scanned the kept
     ///   bytes and never examines them again, so the total work is O(total input) even when
@@ -208,10 +208,8 @@ impl LineDecoder {
     /// stream, even when split across calls; a partial BOM followed by other bytes, or a
     /// second BOM, is ordinary content.
     ///
-    /// # Errors
-    ///
-    /// [`LineTooLong`] when the current line is longer than the maximum (whether or not its
-    /// ending has arrived). On `Err` nothing is consumed and the decoder switches to
+    /// `item: Some(Err(LineTooLong))` when the current line is longer than the maximum
+    /// (whether or not its ending has arrived). Then nothing is consumed and the decoder switches to
     /// discarding that line: call `decode` again with the same bytes (plus any new ones); it
     /// consumes the rest of the line up to and including its line ending, without
     /// examining again the bytes already examined, and then goes on normally (possibly
@@ -219,25 +217,22 @@ impl LineDecoder {
     ///
     /// If the caller breaks the contract (passes fewer bytes than it kept), the result is
     /// unspecified, but `decode` never panics.
-    pub fn decode<'a>(
-        &mut self,
-        input: &'a [u8],
-    ) -> Result<(usize, Status<Line<'a>>), LineTooLong> {
+    pub fn decode<'a>(&mut self, input: &'a [u8]) -> Progress<Result<Line<'a>, LineTooLong>> {
         if self.retained > input.len() {
             self.retained = input.len();
         }
-        let new = input.get(self.retained..).unwrap_or_default();
+        let new = part(input, self.retained..);
         match self.scan(new) {
             Scan::Line { start, end, next } => {
-                let line = parse_line(input.get(start..end).unwrap_or_default());
-                Ok((next, Status::Complete(line)))
+                let line = parse_line(part(input, start..end));
+                Progress::found(next, Ok(line))
             }
-            Scan::Partial { drop } => Ok((drop, Status::Partial)),
+            Scan::Partial { drop } => Progress::partial(drop),
             Scan::TooLong { drop } => {
                 // The caller drops nothing this time: treat the examined bytes as kept, so
                 // the next call consumes them without examining them again.
                 self.retained = drop;
-                Err(LineTooLong { max: self.max })
+                Progress::found(0, Err(LineTooLong { max: self.max }))
             }
         }
     }
@@ -263,11 +258,11 @@ impl LineDecoder {
 
         if self.bom != BOM_DONE {
             // Only at the start of the stream; the kept bytes are the BOM prefix seen so far.
-            let want = BOM.get(usize::from(self.bom)..).unwrap_or_default();
-            let avail = new.get(pos..).unwrap_or_default();
+            let want = part(BOM, usize::from(self.bom)..);
+            let avail = part(new, pos..);
             let n = want.len().min(avail.len());
             self.examined += n as u64;
-            if avail.get(..n) != want.get(..n) {
+            if part(avail, ..n) != part(want, ..n) {
                 self.bom = BOM_DONE; // Ordinary content, examined again below.
             } else if n == want.len() {
                 self.bom = BOM_DONE;
@@ -282,7 +277,7 @@ impl LineDecoder {
         }
 
         if self.discarding {
-            let hay = new.get(pos..).unwrap_or_default();
+            let hay = part(new, pos..);
             match find_break(hay) {
                 None => {
                     self.examined += hay.len() as u64;
@@ -304,9 +299,7 @@ impl LineDecoder {
         // before the line is known to be too long.
         let so_far = base + pos - start;
         let budget = self.max.saturating_add(1).saturating_sub(so_far);
-        let hay = new
-            .get(pos..new.len().min(pos.saturating_add(budget)))
-            .unwrap_or_default();
+        let hay = part(new, pos..new.len().min(pos.saturating_add(budget)));
         match find_break(hay) {
             Some(i) => {
                 self.examined += i as u64 + 1;
@@ -376,18 +369,13 @@ mod tests {
             arrived = (arrived + chunk).min(input.len());
             loop {
                 let kept = &input[pos..arrived];
-                match dec.decode(kept) {
-                    Ok((n, Status::Complete(line))) => {
-                        assert!(n <= kept.len());
-                        pos += n;
-                        out.push(format!("{line:?}"));
-                    }
-                    Ok((n, Status::Partial)) => {
-                        assert!(n <= kept.len());
-                        pos += n;
-                        break;
-                    }
-                    Err(e) => out.push(format!("{e:?}")),
+                let Progress { consumed, item } = dec.decode(kept);
+                assert!(consumed <= kept.len());
+                pos += consumed;
+                match item {
+                    Some(Ok(line)) => out.push(format!("{line:?}")),
+                    Some(Err(e)) => out.push(format!("{e:?}")),
+                    None => break,
                 }
             }
         }
@@ -396,12 +384,12 @@ mod tests {
 
     fn all_chunkings(input: &[u8], max: usize) -> Vec<String> {
         let whole = run(
-            &mut LineDecoder::with_max_line_len(max),
+            &mut LineDecoder::new().with_max_line_len(max),
             input,
             input.len().max(1),
         );
         for chunk in 1..=input.len() {
-            let got = run(&mut LineDecoder::with_max_line_len(max), input, chunk);
+            let got = run(&mut LineDecoder::new().with_max_line_len(max), input, chunk);
             assert_eq!(got, whole, "chunk size {chunk}");
         }
         whole
@@ -481,18 +469,18 @@ mod tests {
         let mut dec = LineDecoder::new();
         assert_eq!(
             dec.decode(b"a\r"),
-            Ok((2, Status::Complete(parse_line(b"a"))))
+            Progress::found(2, Ok(parse_line(b"a")))
         );
-        assert_eq!(dec.decode(b"\n"), Ok((1, Status::Partial)));
-        assert_eq!(dec.decode(b"\n"), Ok((1, Status::Complete(Line::Blank))));
+        assert_eq!(dec.decode(b"\n"), Progress::partial(1));
+        assert_eq!(dec.decode(b"\n"), Progress::found(1, Ok(Line::Blank)));
         // A CR then something else: the CR was a line end on its own.
         assert_eq!(
             dec.decode(b"b\r"),
-            Ok((2, Status::Complete(parse_line(b"b"))))
+            Progress::found(2, Ok(parse_line(b"b")))
         );
         assert_eq!(
             dec.decode(b"c\n"),
-            Ok((2, Status::Complete(parse_line(b"c"))))
+            Progress::found(2, Ok(parse_line(b"c")))
         );
     }
 
@@ -503,12 +491,12 @@ mod tests {
             [field(b"a", b"1")]
         );
         let mut dec = LineDecoder::new();
-        assert_eq!(dec.decode(b"\xEF"), Ok((0, Status::Partial)));
-        assert_eq!(dec.decode(b"\xEF\xBB"), Ok((0, Status::Partial)));
-        assert_eq!(dec.decode(b"\xEF\xBB\xBF"), Ok((3, Status::Partial)));
+        assert_eq!(dec.decode(b"\xEF"), Progress::partial(0));
+        assert_eq!(dec.decode(b"\xEF\xBB"), Progress::partial(0));
+        assert_eq!(dec.decode(b"\xEF\xBB\xBF"), Progress::partial(3));
         assert_eq!(
             dec.decode(b"x\n"),
-            Ok((2, Status::Complete(parse_line(b"x"))))
+            Progress::found(2, Ok(parse_line(b"x")))
         );
         // A second BOM is content.
         let got = all_chunkings(b"\xEF\xBB\xBF\xEF\xBB\xBFa\n", 100);
@@ -531,11 +519,11 @@ mod tests {
     #[test]
     fn partial_consumes_only_skippable_bytes() {
         let mut dec = LineDecoder::new();
-        assert_eq!(dec.decode(b"data: a"), Ok((0, Status::Partial)));
-        assert_eq!(dec.decode(b"data: ab"), Ok((0, Status::Partial)));
+        assert_eq!(dec.decode(b"data: a"), Progress::partial(0));
+        assert_eq!(dec.decode(b"data: ab"), Progress::partial(0));
         assert_eq!(
             dec.decode(b"data: ab\n"),
-            Ok((9, Status::Complete(parse_line(b"data: ab"))))
+            Progress::found(9, Ok(parse_line(b"data: ab")))
         );
     }
 
@@ -544,7 +532,7 @@ mod tests {
         let mut dec = LineDecoder::new();
         let input = [b'x'; 1000];
         for end in 0..input.len() {
-            assert_eq!(dec.decode(&input[..end]), Ok((0, Status::Partial)));
+            assert_eq!(dec.decode(&input[..end]), Progress::partial(0));
         }
         assert!(dec.bytes_examined() <= 1000, "{}", dec.bytes_examined());
     }
@@ -562,19 +550,19 @@ mod tests {
 
     #[test]
     fn error_consumes_nothing_then_skips() {
-        let mut dec = LineDecoder::with_max_line_len(3);
-        assert_eq!(dec.decode(b"abcdef"), Err(LineTooLong { max: 3 }));
-        assert_eq!(dec.decode(b"abcdef"), Ok((6, Status::Partial)));
+        let mut dec = LineDecoder::new().with_max_line_len(3);
+        assert_eq!(dec.decode(b"abcdef"), Progress::found(0, Err(LineTooLong { max: 3 })));
+        assert_eq!(dec.decode(b"abcdef"), Progress::partial(6));
         assert_eq!(
             dec.decode(b"gh\rx\n"),
-            Ok((5, Status::Complete(parse_line(b"x"))))
+            Progress::found(5, Ok(parse_line(b"x")))
         );
         // A CR ending the discarded line at the end of the input, LF next time.
-        assert_eq!(dec.decode(b"abcdef\r"), Err(LineTooLong { max: 3 }));
-        assert_eq!(dec.decode(b"abcdef\r"), Ok((7, Status::Partial)));
+        assert_eq!(dec.decode(b"abcdef\r"), Progress::found(0, Err(LineTooLong { max: 3 })));
+        assert_eq!(dec.decode(b"abcdef\r"), Progress::partial(7));
         assert_eq!(
             dec.decode(b"\ny\n"),
-            Ok((3, Status::Complete(parse_line(b"y"))))
+            Progress::found(3, Ok(parse_line(b"y")))
         );
     }
 
@@ -594,20 +582,20 @@ mod tests {
     #[test]
     fn contract_violation_does_not_panic() {
         let mut dec = LineDecoder::new();
-        assert_eq!(dec.decode(b"abc"), Ok((0, Status::Partial)));
-        assert_eq!(dec.decode(b"a"), Ok((0, Status::Partial)));
-        assert_eq!(dec.decode(b""), Ok((0, Status::Partial)));
-        assert!(dec.decode(b"\n").is_ok());
+        assert_eq!(dec.decode(b"abc"), Progress::partial(0));
+        assert_eq!(dec.decode(b"a"), Progress::partial(0));
+        assert_eq!(dec.decode(b""), Progress::partial(0));
+        assert!(dec.decode(b"\n").item.is_some_and(|line| line.is_ok()));
     }
 
     #[test]
     fn reset_restarts_the_stream() {
         let mut dec = LineDecoder::new();
-        assert!(dec.decode(b"\xEF\xBB\xBFa\r").is_ok());
+        assert!(dec.decode(b"\xEF\xBB\xBFa\r").item.is_some());
         dec.reset();
         assert_eq!(
             dec.decode(b"\xEF\xBB\xBF\n"),
-            Ok((4, Status::Complete(Line::Blank)))
+            Progress::found(4, Ok(Line::Blank))
         );
     }
 }

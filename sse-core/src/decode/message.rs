@@ -5,6 +5,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use crate::part::{part, part_str};
+
 /// The type of an event whose stream set none.
 pub(super) const DEFAULT_TYPE: &str = "message";
 
@@ -15,7 +17,7 @@ pub(super) const DEFAULT_TYPE: &str = "message";
 /// event keeps the buffer the decoder assembled it in.
 ///
 /// ```
-/// use sse_core::decode::MessageEvent;
+/// use sse_core::MessageEvent;
 ///
 /// let event = MessageEvent::new("tick", "{\"n\":1}", "7");
 /// assert_eq!(event.event_type(), "tick");
@@ -78,8 +80,8 @@ impl MessageEvent {
             Ok(buf) => buf.into_bytes(),
             Err(e) => e.into_bytes(),
         };
-        let data = String::from_utf8_lossy(buf.get(..data_end).unwrap_or_default());
-        let event_type = String::from_utf8_lossy(buf.get(data_end..type_end).unwrap_or_default());
+        let data = String::from_utf8_lossy(part(&buf, ..data_end));
+        let event_type = String::from_utf8_lossy(part(&buf, data_end..type_end));
         let id = String::from_utf8_lossy(last_event_id);
         let mut fixed = String::with_capacity(data.len() + event_type.len() + id.len());
         fixed.push_str(&data);
@@ -94,19 +96,17 @@ impl MessageEvent {
 
     /// The event type: the stream's `event` field, or `"message"` when it set none.
     pub fn event_type(&self) -> &str {
-        self.buf
-            .get(self.data_end..self.type_end)
-            .unwrap_or_default()
+        part_str(&self.buf, self.data_end..self.type_end)
     }
 
     /// The data: the `data` values joined with LF.
     pub fn data(&self) -> &str {
-        self.buf.get(..self.data_end).unwrap_or_default()
+        part_str(&self.buf, ..self.data_end)
     }
 
     /// The last event ID at the time of dispatch (`""` when none).
     pub fn last_event_id(&self) -> &str {
-        self.buf.get(self.type_end..).unwrap_or_default()
+        part_str(&self.buf, self.type_end..)
     }
 }
 
@@ -133,12 +133,12 @@ pub enum Decoded {
     Comment(String),
 }
 
-/// A dispatched event borrowed from the [`Decoder`](super::Decoder), as
-/// [`Decoder::decode_ref`](super::Decoder::decode_ref) yields it: no allocation, valid until
+/// A dispatched event borrowed from the [`Decoder`](crate::Decoder), as
+/// [`Decoder::feed_ref`](crate::Decoder::feed_ref) lends it: no allocation, valid until
 /// the next call. [`MessageEvent::from`] makes an owned copy.
 ///
 /// ```
-/// use sse_core::decode::{MessageEvent, MessageEventRef};
+/// use sse_core::{MessageEvent, MessageEventRef};
 ///
 /// let event = MessageEventRef::new("tick", "1", "7");
 /// assert_eq!((event.event_type(), event.data(), event.last_event_id()), ("tick", "1", "7"));
@@ -188,7 +188,7 @@ impl From<MessageEventRef<'_>> for MessageEvent {
     }
 }
 
-/// What [`Decoder::decode_ref`](super::Decoder::decode_ref) yields: a [`Decoded`] item
+/// What [`Decoder::feed_ref`](crate::Decoder::feed_ref) lends: a [`Decoded`] item
 /// that borrows its text from the decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sse_core::decode::{Decoded, MessageEvent};
+use sse_core::{Decoded, MessageEvent};
 use sse_core::{Event, EventError, Field};
 
 /// Every field an event can have, as plain values.
@@ -27,19 +27,19 @@ impl Fields {
     pub fn build(&self) -> Result<Event<'_>, EventError> {
         let mut event = Event::new();
         if let Some(t) = &self.event_type {
-            event = event.event_type(t.as_str())?;
+            event = event.with_event_type(t.as_str())?;
         }
         if let Some(id) = &self.id {
-            event = event.id(id.as_str())?;
+            event = event.with_id(id.as_str())?;
         }
         if let Some(ms) = self.retry_ms {
-            event = event.retry(Duration::from_millis(ms));
+            event = event.with_retry(Duration::from_millis(ms));
         }
         if let Some(d) = &self.data {
-            event = event.data(d.as_str());
+            event = event.with_data(d.as_str());
         }
         if let Some(c) = &self.comment {
-            event = event.comment(c.as_str());
+            event = event.with_comment(c.as_str());
         }
         Ok(event)
     }
@@ -86,6 +86,7 @@ impl Fields {
         let (value, forbidden): (&str, &[u8]) = match field {
             Field::EventType => (self.event_type.as_deref().unwrap_or(""), b"\r\n"),
             Field::Id => (self.id.as_deref().unwrap_or(""), b"\r\n\0"),
+            _ => return false, // no other field is checked
         };
         let first = value.bytes().position(|b| forbidden.contains(&b));
         first == Some(*offset) && value.as_bytes().get(*offset) == Some(byte)

@@ -4,28 +4,23 @@
 pub mod fields;
 pub mod reference;
 
-use sse_core::decode::{DecodeError, Decoded, Decoder};
+use sse_core::{DecodeError, Decoded, Decoder};
 
 /// One decoder output item.
 pub type Item = Result<Decoded, DecodeError>;
 
-/// Feeds `chunks` to `dec` in order with the documented loop, collecting every item.
+/// Feeds `chunks` to `dec` in order through [`Decoder::feed`], collecting every item.
 pub fn feed_chunks<'a>(dec: &mut Decoder, chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<Item> {
     let mut out = Vec::new();
     for chunk in chunks {
-        let mut input = chunk;
-        while !input.is_empty() {
-            let (n, item) = dec.decode(input);
-            assert!(n <= input.len(), "consumed more than given");
-            assert!(n > 0 || item.is_some(), "no progress on non-empty input");
-            input = &input[n..];
-            out.extend(item);
-        }
+        let mut items = dec.feed(chunk);
+        out.extend(&mut items);
+        assert!(items.remainder().is_empty(), "an ended iterator used the chunk up");
     }
     out
 }
 
-/// The same, through [`Decoder::decode_ref`]: each borrowed item is turned into an owned one
+/// The same, through [`Decoder::feed_ref`]: each borrowed item is turned into an owned one
 /// as soon as it arrives (it only lives until the next call).
 pub fn feed_chunks_ref<'a>(
     dec: &mut Decoder,
@@ -33,14 +28,11 @@ pub fn feed_chunks_ref<'a>(
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for chunk in chunks {
-        let mut input = chunk;
-        while !input.is_empty() {
-            let (n, item) = dec.decode_ref(input);
-            assert!(n <= input.len(), "consumed more than given");
-            assert!(n > 0 || item.is_some(), "no progress on non-empty input");
-            input = &input[n..];
-            out.extend(item.map(|item| item.map(Decoded::from)));
+        let mut items = dec.feed_ref(chunk);
+        while let Some(item) = items.next() {
+            out.push(item.map(Decoded::from));
         }
+        assert!(items.remainder().is_empty(), "an ended iterator used the chunk up");
     }
     out
 }

@@ -1,11 +1,15 @@
 //! Linear time, proven without timers: the decoders count the bytes they examine
-//! (`bytes_examined`), and feeding a 1 MiB line plus events one byte at a time must examine
-//! about as many bytes as the input has, never the quadratic amount a rescan would cost.
-#![cfg(feature = "std")]
+//! (`bytes_examined`, internal), and feeding a 1 MiB line plus events one byte at a time
+//! must examine about as many bytes as the input has, never the quadratic amount a rescan
+//! would cost.
 
-use sse_core::decode::{
-    DecodeError, Decoded, Decoder, Limit, Limits, LineDecoder, LineTooLong, Status,
-};
+extern crate std;
+
+use std::format;
+use std::println;
+use std::vec::Vec;
+
+use super::{DecodeError, Decoded, Decoder, Limit, Limits, LineDecoder, LineTooLong, Progress};
 
 const MIB: usize = 1024 * 1024;
 
@@ -31,16 +35,12 @@ fn line_layer(dec: &mut LineDecoder, input: &[u8], step: usize) -> (usize, usize
     while arrived < input.len() {
         arrived = (arrived + step).min(input.len());
         loop {
-            match dec.decode(&input[pos..arrived]) {
-                Ok((n, Status::Complete(_))) => {
-                    pos += n;
-                    lines += 1;
-                }
-                Ok((n, Status::Partial)) => {
-                    pos += n;
-                    break;
-                }
-                Err(LineTooLong { .. }) => errors += 1,
+            let Progress { consumed, item } = dec.decode(&input[pos..arrived]);
+            pos += consumed;
+            match item {
+                Some(Ok(_)) => lines += 1,
+                Some(Err(LineTooLong { .. })) => errors += 1,
+                None => break,
             }
         }
         // Checked as the input grows, so a quadratic decoder fails fast instead of hanging.
@@ -57,16 +57,13 @@ fn event_layer(dec: &mut Decoder, input: &[u8], step: usize) -> (usize, usize, u
     let (mut events, mut errors, mut fed) = (0, 0, 0);
     for chunk in input.chunks(step) {
         fed += chunk.len() as u64;
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            let (n, item) = dec.decode(rest);
-            rest = &rest[n..];
+        for item in dec.feed(chunk) {
             match item {
-                Some(Ok(Decoded::Event(_))) => events += 1,
-                Some(Err(DecodeError::LimitExceeded {
+                Ok(Decoded::Event(_)) => events += 1,
+                Err(DecodeError::LimitExceeded {
                     limit: Limit::LineLength,
                     ..
-                })) => errors += 1,
+                }) => errors += 1,
                 _ => {}
             }
         }
@@ -79,7 +76,7 @@ fn event_layer(dec: &mut Decoder, input: &[u8], step: usize) -> (usize, usize, u
 fn line_layer_is_linear() {
     let input = input(MIB, 1000);
     for step in [1, 4096] {
-        let mut dec = LineDecoder::with_max_line_len(2 * MIB);
+        let mut dec = LineDecoder::new().with_max_line_len(2 * MIB);
         let (lines, errors, examined) = line_layer(&mut dec, &input, step);
         assert_eq!((lines, errors), (2 + 3 * 1000, 0));
         println!(
@@ -99,7 +96,7 @@ fn line_layer_is_linear() {
 fn line_layer_discarding_is_linear() {
     let input = input(MIB, 1000);
     for step in [1, 4096] {
-        let mut dec = LineDecoder::with_max_line_len(64 * 1024);
+        let mut dec = LineDecoder::new().with_max_line_len(64 * 1024);
         let (lines, errors, examined) = line_layer(&mut dec, &input, step);
         assert_eq!((lines, errors), (1 + 3 * 1000, 1));
         assert!(
@@ -114,11 +111,10 @@ fn line_layer_discarding_is_linear() {
 fn event_layer_is_linear() {
     let input = input(MIB, 1000);
     for step in [1, 4096] {
-        let limits = Limits {
-            max_line_len: 2 * MIB,
-            max_event_size: 2 * MIB,
-        };
-        let mut dec = Decoder::with_limits(limits);
+        let limits = Limits::default()
+            .with_max_line_len(2 * MIB)
+            .with_max_event_size(2 * MIB);
+        let mut dec = Decoder::new().with_limits(limits);
         let (events, errors, examined) = event_layer(&mut dec, &input, step);
         assert_eq!((events, errors), (1001, 0));
         println!(
