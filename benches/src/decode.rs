@@ -23,20 +23,16 @@ pub const IMPLS: [&str; 5] = [
 
 /// sse-core's sans-IO `Decoder`, fed each chunk until it is consumed.
 pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
-    use sse_core::decode::{Decoded, Decoder};
+    use sse_core::{Decoded, Decoder};
     let mut decoder = Decoder::new();
     for chunk in chunks {
-        let mut input: &[u8] = chunk;
-        while !input.is_empty() {
-            let (n, item) = decoder.decode(input);
-            input = &input[n..];
+        for item in decoder.feed(chunk) {
             match item {
-                Some(Ok(Decoded::Event(event))) => {
+                Ok(Decoded::Event(event)) => {
                     on_event(event.event_type(), event.data(), event.last_event_id());
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => panic!("sse-core decode error: {e:?}"),
-                None => assert!(n > 0, "sse-core's decoder made no progress"),
+                Ok(_) => {}
+                Err(e) => panic!("sse-core decode error: {e:?}"),
             }
         }
     }
@@ -44,23 +40,20 @@ pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
     let _ = decoder.finish();
 }
 
-/// sse-core's `Decoder::decode_ref`: the same decoder, each event borrowed from its buffers
+/// sse-core's `Decoder::feed_ref`: the same decoder, each event borrowed from its buffers
 /// (no allocation, no copy of the data) instead of owned.
 pub fn sse_core_ref(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
-    use sse_core::decode::{DecodedRef, Decoder};
+    use sse_core::{DecodedRef, Decoder};
     let mut decoder = Decoder::new();
     for chunk in chunks {
-        let mut input: &[u8] = chunk;
-        while !input.is_empty() {
-            let (n, item) = decoder.decode_ref(input);
-            input = &input[n..];
+        let mut items = decoder.feed_ref(chunk);
+        while let Some(item) = items.next() {
             match item {
-                Some(Ok(DecodedRef::Event(event))) => {
+                Ok(DecodedRef::Event(event)) => {
                     on_event(event.event_type(), event.data(), event.last_event_id());
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => panic!("sse-core decode error: {e:?}"),
-                None => assert!(n > 0, "sse-core's decoder made no progress"),
+                Ok(_) => {}
+                Err(e) => panic!("sse-core decode error: {e:?}"),
             }
         }
     }

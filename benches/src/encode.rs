@@ -27,10 +27,10 @@ pub const IMPLS: [&str; 6] = [
 pub fn sse_core_vec(input: &EncodeInput, out: &mut Vec<u8>) {
     out.clear();
     let event = sse_core::Event::new()
-        .event_type(input.event_type)
-        .and_then(|e| e.id(input.id))
+        .with_event_type(input.event_type)
+        .and_then(|e| e.with_id(input.id))
         .expect("valid event type and id")
-        .data(input.data);
+        .with_data(input.data);
     event.encode_to_vec(out).expect("encodes");
 }
 
@@ -38,10 +38,10 @@ pub fn sse_core_vec(input: &EncodeInput, out: &mut Vec<u8>) {
 /// emits them: exactly one allocation.
 pub fn sse_core_bytes(input: &EncodeInput) -> Bytes {
     sse_core::Event::new()
-        .event_type(input.event_type)
-        .and_then(|e| e.id(input.id))
+        .with_event_type(input.event_type)
+        .and_then(|e| e.with_id(input.id))
         .expect("valid event type and id")
-        .data(input.data)
+        .with_data(input.data)
         .to_bytes()
         .expect("encodes")
 }

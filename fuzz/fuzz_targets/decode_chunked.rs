@@ -1,19 +1,21 @@
 //! Arbitrary bytes and split points: the events decoded from the input fed whole equal the
-//! events decoded from the same input fed in chunks, and the borrowing `decode_ref` yields
-//! the same items as the owning `decode`.
+//! events decoded from the same input fed in chunks, through the step API (`decode`, with
+//! its progress checked), the owning `feed` and the lending `feed_ref`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_core::decode::{Decoder, Decoded, DecodeError};
+use sse_core::{DecodeError, Decoded, Decoder, Progress};
 
 fn decode<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Vec<Result<Decoded, DecodeError>> {
-    let mut dec = Decoder::new().comments(true);
+    let mut dec = Decoder::new().with_comments(true);
     let mut out = Vec::new();
     for piece in pieces {
         let mut rest = piece;
         while !rest.is_empty() {
-            let (n, item) = dec.decode(rest);
-            rest = &rest[n..];
+            let Progress { consumed, item } = dec.decode(rest);
+            assert!(consumed <= rest.len());
+            assert!(consumed > 0 || item.is_some(), "no progress");
+            rest = &rest[consumed..];
             out.extend(item);
         }
     }
@@ -21,15 +23,23 @@ fn decode<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Vec<Result<Decoded, Dec
     out
 }
 
-fn decode_ref<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Vec<Result<Decoded, DecodeError>> {
-    let mut dec = Decoder::new().comments(true);
+fn feed<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Vec<Result<Decoded, DecodeError>> {
+    let mut dec = Decoder::new().with_comments(true);
     let mut out = Vec::new();
     for piece in pieces {
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let (n, item) = dec.decode_ref(rest);
-            rest = &rest[n..];
-            out.extend(item.map(|item| item.map(Decoded::from)));
+        out.extend(dec.feed(piece));
+    }
+    dec.finish();
+    out
+}
+
+fn feed_ref<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Vec<Result<Decoded, DecodeError>> {
+    let mut dec = Decoder::new().with_comments(true);
+    let mut out = Vec::new();
+    for piece in pieces {
+        let mut items = dec.feed_ref(piece);
+        while let Some(item) = items.next() {
+            out.push(item.map(Decoded::from));
         }
     }
     dec.finish();
@@ -49,5 +59,6 @@ fuzz_target!(|input: (Vec<u16>, Vec<u8>)| {
     }
     pieces.push(&stream[start..]);
     assert_eq!(decode(pieces.iter().copied()), whole);
-    assert_eq!(decode_ref(pieces.into_iter()), whole);
+    assert_eq!(feed(pieces.iter().copied()), whole);
+    assert_eq!(feed_ref(pieces.into_iter()), whole);
 });

@@ -3,24 +3,23 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_core::decode::{Decoded, Decoder, Limits};
+use sse_core::{Decoded, Decoder, Limits, Progress};
 
 fuzz_target!(|input: (u8, u8, u8, Vec<u8>)| {
     let (line, event, chunk, stream) = input;
-    let limits = Limits {
-        max_line_len: usize::from(line),
-        max_event_size: usize::from(event),
-    };
-    let mut dec = Decoder::with_limits(limits).comments(chunk & 1 == 1);
+    let limits = Limits::default()
+        .with_max_line_len(usize::from(line))
+        .with_max_event_size(usize::from(event));
+    let mut dec = Decoder::new().with_limits(limits).with_comments(chunk & 1 == 1);
     for piece in stream.chunks(usize::from(chunk) + 1) {
         let mut rest = piece;
         while !rest.is_empty() {
-            let (n, item) = dec.decode(rest);
-            assert!(n <= rest.len());
-            assert!(n > 0 || item.is_some(), "no progress");
-            rest = &rest[n..];
+            let Progress { consumed, item } = dec.decode(rest);
+            assert!(consumed <= rest.len());
+            assert!(consumed > 0 || item.is_some(), "no progress");
+            rest = &rest[consumed..];
             if let Some(Ok(Decoded::Event(e))) = item {
-                assert!(e.data().len() + e.event_type().len() <= limits.max_event_size.max(7) + 7);
+                assert!(e.data().len() + e.event_type().len() <= limits.max_event_size().max(7) + 7);
             }
         }
     }

@@ -11,21 +11,21 @@ fuzz_target!(|input: (u16, Option<&str>, Option<&str>, Option<u32>, Option<&str>
     let (size, event_type, id, retry, data, comment) = input;
     let mut event = Event::new();
     if let Some(t) = event_type {
-        let Ok(e) = event.event_type(t) else { return };
+        let Ok(e) = event.with_event_type(t) else { return };
         event = e;
     }
     if let Some(id) = id {
-        let Ok(e) = event.id(id) else { return };
+        let Ok(e) = event.with_id(id) else { return };
         event = e;
     }
     if let Some(ms) = retry {
-        event = event.retry(Duration::from_millis(u64::from(ms)));
+        event = event.with_retry(Duration::from_millis(u64::from(ms)));
     }
     if let Some(d) = data {
-        event = event.data(d);
+        event = event.with_data(d);
     }
     if let Some(c) = comment {
-        event = event.comment(c);
+        event = event.with_comment(c);
     }
     let mut buf = vec![0xA5u8; usize::from(size)];
     match event.encode_to_slice(&mut buf) {

@@ -10,20 +10,15 @@ mod fields;
 
 use fields::Fields;
 use libfuzzer_sys::fuzz_target;
-use sse_core::decode::Decoder;
+use sse_core::{Decoded, Decoder};
 
 type Input = (Option<String>, Option<String>, Option<u64>, Option<String>, Option<String>);
 
-fn decode(bytes: &[u8], chunk: usize) -> Vec<sse_core::decode::Decoded> {
-    let mut dec = Decoder::new().comments(true);
+fn decode(bytes: &[u8], chunk: usize) -> Vec<Decoded> {
+    let mut dec = Decoder::new().with_comments(true);
     let mut items = Vec::new();
     for piece in bytes.chunks(chunk) {
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let (n, item) = dec.decode(rest);
-            rest = &rest[n..];
-            items.extend(item.map(|r| r.expect("no limit is near")));
-        }
+        items.extend(dec.feed(piece).map(|r| r.expect("no limit is near")));
     }
     items
 }

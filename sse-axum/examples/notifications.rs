@@ -51,9 +51,9 @@ fn notification(n: u64) -> Result<Event<'static>, EventError> {
     let message = MESSAGES[(n % MESSAGES.len() as u64) as usize];
     let html = format!("<li>\n  <strong>#{n}</strong>\n  {message}\n</li>");
     Ok(Event::new()
-        .event_type("notification")?
-        .id(n.to_string())?
-        .data(html))
+        .with_event_type("notification")?
+        .with_id(n.to_string())?
+        .with_data(html))
 }
 
 /// Notifications from `first` on, one every two seconds.
@@ -71,7 +71,7 @@ async fn events(
     let first = last
         .and_then(|id| id.parse::<u64>().ok())
         .map_or(1, |n| n + 1);
-    Sse::new(notifications(first)).keep_alive(KeepAlive::new())
+    Sse::new(notifications(first)).with_keep_alive(KeepAlive::new())
 }
 
 #[tokio::main]

@@ -17,9 +17,9 @@
 //! async fn events(LastEventId(last): LastEventId) -> Sse<impl Stream<Item = Result<Event<'static>, EventError>>> {
 //!     let next = last.and_then(|id| id.parse::<u64>().ok()).map_or(1, |n| n + 1);
 //!     let events = stream::iter(next..).map(|n| {
-//!         Event::new().event_type("tick")?.id(n.to_string()).map(|e| e.data(format!("tick {n}")))
+//!         Ok(Event::new().with_event_type("tick")?.with_id(n)?.with_data(format!("tick {n}")))
 //!     });
-//!     Sse::new(events)
+//!     Sse::new(events) // keep-alive is on: a comment every 15 s of silence
 //! }
 //!
 //! let app: Router = Router::new().route("/events", get(events));
@@ -53,14 +53,15 @@
 //! # }
 //! ```
 //!
-//! ## Errors end the response
+//! ## Errors end the response cleanly
 //!
 //! A stream of `Result`s sends each `Ok` item as an event; the first `Err` (any error that
-//! converts into [`sse_hyper::BoxError`]) ends the response there: the body fails with
-//! [`BodyError::Stream`] and the client sees the connection end, as it does after an item
-//! that cannot be an event ([`BodyError::Event`], e.g. an event type with a line break).
-//! Nothing panics and the server goes on; a browser's `EventSource` reconnects as after any
-//! dropped connection, with its `Last-Event-ID`. To end cleanly, end the stream.
+//! converts into [`sse_hyper::BoxError`]) ends the response there, as does an item that
+//! cannot be an event (e.g. an event type with a line break). Every event before it reaches
+//! the client, the response ends normally, and the reason ([`BodyError`]) is logged with
+//! `tracing` at level `ERROR` for the operator. Nothing panics and the server goes on; a
+//! browser's `EventSource` reconnects as after any ended stream, with its `Last-Event-ID`.
+//! Here the client gets `"sent"`:
 //!
 //! ```
 //! use axum::{Router, routing::get};
@@ -75,21 +76,59 @@
 //! let app: Router = Router::new().route("/lines", get(lines));
 //! ```
 //!
+//! ## When a handler does not compile
+//!
+//! A handler whose stream yields something that is not an event item fails with axum's
+//! generic "the trait `Handler<_, _>` is not implemented". Put `#[axum::debug_handler]`
+//! (axum's `macros` feature) on the handler to see the real cause, such as "`u64` cannot be
+//! an item of an SSE stream", with the list of item types that work.
+//!
+//! ## Coming from `axum::response::sse`
+//!
+//! | | `axum::response::sse` | `sse_axum` |
+//! |---|---|---|
+//! | keep-alive | off unless `.keep_alive(KeepAlive::new())` | on by default (every 15 s); `.with_keep_alive(KeepAlive::disabled())` turns it off |
+//! | event type | `Event::default().event("x")` (panics on a line break, or when set twice) | `Event::new().with_event_type("x")?` (a line break is an `Err`; set twice, the last wins) |
+//! | id | `.id("7")` (panics on a line break or NUL) | `.with_id(7)?` (any integer, no allocation; a line break or NUL is an `Err`) |
+//! | data | `.data(..)`, `.json_data(..)?` | `.with_data(..)`, `.with_json_data(..)?` (feature `serde`) |
+//! | comment | `.comment(..)` (panics on a line break) | `.with_comment(..)`: each line becomes its own comment line |
+//! | stream items | `Result<Event, E>` | strings, `(type, data)` pairs, `Event`, `EncodedEvent`, JSON, or `Result`s of them |
+//! | a stream error | the connection is cut (events already yielded may be lost) | the response ends cleanly after them; the error is logged |
+//! | headers | `Content-Type`, `Cache-Control` | the same, plus `X-Accel-Buffering: no` (`.with_proxy_buffering_header(false)` leaves it out) |
+//! | CRLF in data | split into extra empty lines | one line break, as the standard says |
+//! | `Last-Event-ID` | read the header yourself | the [`LastEventId`] extractor (a malformed one is a 400) |
+//!
 //! ## Compression
 //!
 //! Behind tower-http's `CompressionLayer` events still go out one by one. Its default
 //! predicate leaves `text/event-stream` uncompressed; forced on (`compress_when`), gzip is
 //! flushed after every event. Both are tested.
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (sse-hyper's `serde`) |
+//!
+//! ## Re-exports
+//!
+//! What a handler names is at this crate's root: the event types and items (`Event`,
+//! `EventError`, `EncodedEvent`, `SseItem`, `Json`), `KeepAlive`, and the errors. The rest is
+//! in `sse_hyper` (HTTP) and `sse_core` (the protocol).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod last_event_id;
 mod sse;
 
+// Re-exports: what a handler's code names (the event types and items, keep-alive, errors),
+// so a handler needs no other dependency; everything else is in `sse_hyper` and `sse_core`.
 pub use last_event_id::{LastEventId, LastEventIdRejection};
 pub use sse::Sse;
 #[cfg(feature = "serde")]
 pub use sse_hyper::Json;
-pub use sse_hyper::{BodyError, Event, EventError, KeepAlive, LastEventIdError, SseItem};
+pub use sse_hyper::{
+    BodyError, EncodedEvent, Event, EventError, KeepAlive, LastEventIdError, SseItem,
+};
 
 /// The workspace README's examples (axum, encoding, decoding), compiled and run as doc tests
 /// here, where axum and sse-core are both at hand.

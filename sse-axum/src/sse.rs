@@ -10,8 +10,9 @@ use sse_hyper::{KeepAlive, SseItem, TokioTimer};
 /// and a keep-alive comment every 15 s of silence.
 ///
 /// Items are any [`SseItem`]: strings, `(event type, data)` pairs, [`Event`](crate::Event)s,
-/// JSON (feature `serde`), or `Result`s of those. An invalid item or an `Err` ends the
-/// response early (the client sees the connection end); nothing panics.
+/// [`EncodedEvent`](crate::EncodedEvent)s, JSON (feature `serde`), or `Result`s of those. An
+/// invalid item or an `Err` ends the response cleanly after the events before it, and is
+/// logged with `tracing`; nothing panics.
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -21,7 +22,7 @@ use sse_hyper::{KeepAlive, SseItem, TokioTimer};
 ///
 /// async fn greetings() -> Sse<impl futures_util::Stream<Item = (&'static str, &'static str)>> {
 ///     Sse::new(stream::iter([("greeting", "hello"), ("greeting", "world")]))
-///         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+///         .with_keep_alive(KeepAlive::new().with_interval(Duration::from_secs(20)))
 /// }
 ///
 /// let app: Router = Router::new().route("/events", get(greetings));
@@ -40,15 +41,16 @@ impl<S> Sse<S> {
         }
     }
 
-    /// Sets when keep-alive comments are sent (or that they are not).
-    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
-        self.inner = self.inner.keep_alive(keep_alive);
+    /// Sets when keep-alive comments are sent (or that they are not). They are on by
+    /// default, every 15 s of silence.
+    pub fn with_keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.inner = self.inner.with_keep_alive(keep_alive);
         self
     }
 
     /// Whether to send `X-Accel-Buffering: no` (default: yes).
-    pub fn proxy_buffering_header(mut self, send: bool) -> Self {
-        self.inner = self.inner.proxy_buffering_header(send);
+    pub fn with_proxy_buffering_header(mut self, send: bool) -> Self {
+        self.inner = self.inner.with_proxy_buffering_header(send);
         self
     }
 }
@@ -70,7 +72,7 @@ mod tests {
     #[test]
     fn response_has_event_stream_headers_only() {
         let response = Sse::new(futures_util::stream::empty::<&'static str>())
-            .proxy_buffering_header(false)
+            .with_proxy_buffering_header(false)
             .into_response();
         assert_eq!(response.status(), 200);
         let names: Vec<_> = response.headers().keys().map(|k| k.as_str()).collect();

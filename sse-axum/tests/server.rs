@@ -39,7 +39,8 @@ async fn idle_stream_sends_keep_alive_comments() {
     let app = Router::new().route(
         "/",
         route(|| async {
-            Sse::new(then_idle(vec!["first"])).keep_alive(KeepAlive::new().interval(QUICK))
+            Sse::new(then_idle(vec!["first"]))
+                .with_keep_alive(KeepAlive::new().with_interval(QUICK))
         }),
     );
     let (response, _conn) = get(serve(app).await, "/", &[]).await;
@@ -85,13 +86,18 @@ async fn client_disconnect_drops_the_stream() {
     expect_drop_on_disconnect(serve(app).await, dropped).await;
 }
 
-/// `/fail` streams the items sent on the returned channel; `/ok` streams `"fine"`.
+/// `/fail` streams the items sent on the returned channel, `/burst` streams [`burst`];
+/// `/ok` streams `"fine"`.
 async fn fed_app<T: SseItem + Send + 'static>() -> (std::net::SocketAddr, mpsc::Sender<T>) {
     let (tx, rx) = mpsc::channel::<T>(1);
     let app = Router::new()
         .route(
             "/fail",
             route(|State(rx): State<Once<mpsc::Receiver<T>>>| async move { Sse::new(fed(&rx)) }),
+        )
+        .route(
+            "/burst",
+            route(|| async { Sse::new(stream::iter(burst())) }),
         )
         .route("/ok", route(|| async { Sse::new(stream::iter(["fine"])) }))
         .with_state(Once::new(rx));
@@ -102,6 +108,12 @@ async fn fed_app<T: SseItem + Send + 'static>() -> (std::net::SocketAddr, mpsc::
 async fn stream_error_ends_the_response_and_the_server_goes_on() {
     let (addr, tx) = fed_app::<Fallible>().await;
     expect_failure_ends_the_response(addr, &tx, (Ok("before"), "before"), broken()).await;
+}
+
+#[tokio::test]
+async fn events_before_a_stream_error_arrive_then_a_clean_end() {
+    let (addr, _tx) = fed_app::<Fallible>().await;
+    expect_events_before_an_error_then_a_clean_end(addr).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use serde::Serialize;
-use sse_core::decode::{DecodedRef, Decoder, Limits};
+use sse_core::{DecodedRef, Decoder, Limits};
 
 use crate::chunks::{ChunkSizes, Chunker};
 
@@ -17,10 +17,10 @@ pub struct Args {
     #[arg(long, value_name = "SIZES")]
     chunks: Option<ChunkSizes>,
     /// Longest line accepted, in bytes.
-    #[arg(long, default_value_t = Limits::default().max_line_len)]
+    #[arg(long, default_value_t = Limits::DEFAULT_MAX_LINE_LEN)]
     max_line_len: usize,
     /// Largest event accepted (data plus event type), in bytes.
-    #[arg(long, default_value_t = Limits::default().max_event_size)]
+    #[arg(long, default_value_t = Limits::DEFAULT_MAX_EVENT_SIZE)]
     max_event_size: usize,
 }
 
@@ -49,27 +49,25 @@ struct Printer<W> {
 }
 
 impl<W: Write> Printer<W> {
-    fn feed(&mut self, mut input: &[u8]) -> io::Result<()> {
-        while !input.is_empty() {
-            let (consumed, item) = self.decoder.decode_ref(input);
-            input = input.get(consumed..).unwrap_or_default();
+    fn feed(&mut self, input: &[u8]) -> io::Result<()> {
+        let mut items = self.decoder.feed_ref(input);
+        while let Some(item) = items.next() {
             let output = match &item {
-                None => continue,
-                Some(Err(e)) => {
+                Err(e) => {
                     eprintln!("sse decode: {e}");
                     self.failed = true;
                     continue;
                 }
-                Some(Ok(DecodedRef::Event(event))) => Output::Event {
+                Ok(DecodedRef::Event(event)) => Output::Event {
                     event: event.event_type(),
                     data: event.data(),
                     id: event.last_event_id(),
                 },
-                Some(Ok(DecodedRef::Retry(time))) => Output::Retry {
+                Ok(DecodedRef::Retry(time)) => Output::Retry {
                     retry: time.as_millis(),
                 },
-                Some(Ok(DecodedRef::Comment(comment))) => Output::Comment { comment },
-                Some(Ok(_)) => continue,
+                Ok(DecodedRef::Comment(comment)) => Output::Comment { comment },
+                Ok(_) => continue,
             };
             serde_json::to_writer(&mut self.out, &output)?;
             self.out.write_all(b"\n")?;
@@ -79,12 +77,13 @@ impl<W: Write> Printer<W> {
 }
 
 pub fn run(args: &Args) -> io::Result<ExitCode> {
-    let limits = Limits {
-        max_line_len: args.max_line_len,
-        max_event_size: args.max_event_size,
-    };
+    let limits = Limits::default()
+        .with_max_line_len(args.max_line_len)
+        .with_max_event_size(args.max_event_size);
     let mut printer = Printer {
-        decoder: Decoder::with_limits(limits).comments(args.comments),
+        decoder: Decoder::new()
+            .with_limits(limits)
+            .with_comments(args.comments),
         out: io::BufWriter::new(io::stdout().lock()),
         failed: false,
     };

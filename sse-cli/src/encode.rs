@@ -27,21 +27,23 @@ fn build(line: &str) -> Result<Event<'_>, String> {
     let input: Input = serde_json::from_str(line).map_err(|e| e.to_string())?;
     let mut event = Event::new();
     if let Some(comment) = input.comment {
-        event = event.comment(comment);
+        event = event.with_comment(comment);
     }
     if let Some(event_type) = input.event {
-        event = event.event_type(event_type).map_err(|e| e.to_string())?;
+        event = event
+            .with_event_type(event_type)
+            .map_err(|e| e.to_string())?;
     }
     if let Some(id) = input.id {
-        event = event.id(id).map_err(|e| e.to_string())?;
+        event = event.with_id(id).map_err(|e| e.to_string())?;
     }
     if let Some(ms) = input.retry {
-        event = event.retry(Duration::from_millis(ms));
+        event = event.with_retry(Duration::from_millis(ms));
     }
     event = match input.data {
         None => event,
-        Some(serde_json::Value::String(text)) => event.data(text),
-        Some(value) => event.json_data(value).map_err(|e| e.to_string())?,
+        Some(serde_json::Value::String(text)) => event.with_data(text),
+        Some(value) => event.with_json_data(value).map_err(|e| e.to_string())?,
     };
     Ok(event)
 }

@@ -172,3 +172,19 @@ fn encode_reports_invalid_json_with_its_line_number() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
 }
+
+/// Invalid bytes grow into U+FFFD when decoded: the second event passes the raw size check
+/// but not the decoded one. It is discarded, reported, and its id is not kept.
+#[test]
+fn decode_an_event_over_the_limit_once_decoded_is_reported_and_keeps_no_id() {
+    let input =
+        b"id: 1\ndata: ok\n\nid: 2\ndata: \xff\xff\xff\xff\xff\xff\xff\xff\n\ndata: after\n\n";
+    let out = run_bytes(&["decode", "--max-event-size", "16"], input);
+    assert!(!out.status.success(), "a limit is a failure exit: {out:?}");
+    assert_eq!(
+        stdout(&out),
+        "{\"event\":\"message\",\"data\":\"ok\",\"id\":\"1\"}\n{\"event\":\"message\",\"data\":\"after\",\"id\":\"1\"}\n"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("event size limit of 16 bytes"), "{stderr}");
+}

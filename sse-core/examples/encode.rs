@@ -10,7 +10,9 @@ use sse_core::{Event, IntoEvent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let events = [
-        Event::new().with_event_type("greeting")?.with_data("hello, world"),
+        Event::new()
+            .with_event_type("greeting")?
+            .with_data("hello, world"),
         ("notification", "<li>\n  Saved <b>report.pdf</b>\n</li>").into_event()?,
         Event::keep_alive(),
         Event::new()

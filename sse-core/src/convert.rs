@@ -102,7 +102,7 @@ where
     }
 }
 
-/// Data from any [`serde::Serialize`] value, as JSON (see [`Event::json_data`]).
+/// Data from any [`serde::Serialize`] value, as JSON (see [`Event::with_json_data`]).
 ///
 /// ```
 /// use sse_core::{IntoEvent, Json};
@@ -150,9 +150,7 @@ mod tests {
     #[test]
     fn pair_with_owned_and_borrowed_parts() {
         let e = ("t", "d").into_event();
-        assert!(
-            matches!(e, Ok(ref e) if e.event_type() == Some("t") && e.data() == Some("d"))
-        );
+        assert!(matches!(e, Ok(ref e) if e.event_type() == Some("t") && e.data() == Some("d")));
         #[cfg(feature = "alloc")]
         {
             let e: Result<Event<'static>, _> = (String::from("t"), String::from("d")).into_event();

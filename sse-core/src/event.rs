@@ -320,26 +320,32 @@ mod tests {
         let e = Event::new()
             .with_event_type("t")
             .and_then(|e| e.with_id("7"))
-            .map(|e| e.with_comment("c").with_data("d").with_retry(Duration::from_millis(1500)));
+            .map(|e| {
+                e.with_comment("c")
+                    .with_data("d")
+                    .with_retry(Duration::from_millis(1500))
+            });
         let e = e.ok();
         let e = e.as_ref();
         assert_eq!(e.and_then(Event::event_type), Some("t"));
         assert_eq!(e.and_then(Event::id), Some("7"));
         assert_eq!(e.and_then(Event::comment), Some("c"));
         assert_eq!(e.and_then(Event::data), Some("d"));
-        assert_eq!(
-            e.and_then(Event::retry),
-            Some(Duration::from_millis(1500))
-        );
+        assert_eq!(e.and_then(Event::retry), Some(Duration::from_millis(1500)));
         assert!(e.is_some_and(Event::has_data));
         assert!(!Event::new().has_data());
     }
 
     #[test]
     fn retry_saturates_and_truncates_to_milliseconds() {
-        assert_eq!(Event::new().with_retry(Duration::MAX).retry_ms, Some(u64::MAX));
         assert_eq!(
-            Event::new().with_retry(Duration::from_micros(2999)).retry_ms,
+            Event::new().with_retry(Duration::MAX).retry_ms,
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            Event::new()
+                .with_retry(Duration::from_micros(2999))
+                .retry_ms,
             Some(2)
         );
     }

@@ -29,7 +29,7 @@ pub mod line {
     //!
     //! [`LineDecoder`] splits an event stream into lines borrowed from the caller's buffer
     //! (BOM, CR, LF and CRLF at any chunking, bounded line length) and [`parse_line`] splits
-    //! a line into a comment or a field. The event layer ([`Decoder`](crate::Decoder),
+    //! a line into a comment or a field. The event layer (`Decoder`,
     //! feature `alloc`) is built on it.
     pub use crate::decode::{Line, LineDecoder, LineTooLong, parse_line};
 }

@@ -15,7 +15,11 @@ where
     R: SliceIndex<[u8], Output = [u8]> + Clone + Debug,
 {
     let got = bytes.get(range.clone());
-    debug_assert!(got.is_some(), "{range:?} out of bounds of {} bytes", bytes.len());
+    debug_assert!(
+        got.is_some(),
+        "{range:?} out of bounds of {} bytes",
+        bytes.len()
+    );
     got.unwrap_or_default()
 }
 

@@ -33,7 +33,10 @@ enum Repr<'a> {
     #[cfg(feature = "alloc")]
     Owned(String),
     /// An integer's decimal digits (and sign), right-aligned: `digits[start..]`.
-    Number { digits: [u8; NUMBER_LEN], start: u8 },
+    Number {
+        digits: [u8; NUMBER_LEN],
+        start: u8,
+    },
 }
 
 /// The longest decimal integer: `u64::MAX` has 20 digits, `i64::MIN` 19 and a sign.

@@ -28,7 +28,9 @@ fn event<'a>(i: usize, ids: &'a [String], big: &'a str) -> Event<'a> {
             .map(|e| e.with_data(r#"{"n":12345,"status":"ok","v":1.5}"#)),
         1 => Ok(Event::new().with_data("<ul>\n  <li>one</li>\n  <li>two</li>\n</ul>\n")),
         2 => ("crlf", "line one\r\nline two\r\nline three").into_event(),
-        3 => Ok(Event::new().with_data(big).with_retry(Duration::from_millis(2500))),
+        3 => Ok(Event::new()
+            .with_data(big)
+            .with_retry(Duration::from_millis(2500))),
         _ => Ok(Event::keep_alive().with_comment("multi\nline comment")),
     };
     built.unwrap_or_else(|e| panic!("event {i} refused: {e}"))
@@ -85,7 +87,9 @@ fn the_allocator_is_really_counting() {
 }
 
 fn to_bytes_allocates_exactly_once() {
-    let event = Event::new().with_event_type("t").map(|e| e.with_data("a\nb"));
+    let event = Event::new()
+        .with_event_type("t")
+        .map(|e| e.with_data("a\nb"));
     let event = event.unwrap_or_else(|e| panic!("{e}"));
     let before = allocation_count();
     let bytes = event.to_bytes();

@@ -1,6 +1,7 @@
 //! [`SseBody`]: a stream of events as an `http_body::Body`, one frame per event, with
 //! keep-alive comments while the stream is idle.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -10,18 +11,23 @@ use futures_core::Stream;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::item::{BodyError, BoxError, SseItem};
+use crate::item::SseItem;
 use crate::keep_alive::{KeepAlive, Timer};
 
 pin_project! {
-    /// An `http_body::Body` (`Data = Bytes`, `Error = BoxError`) that encodes each item of a
-    /// [`Stream`] of [`SseItem`]s as one frame ([`sse_core::Event::to_bytes`]), buffering
-    /// nothing more. While the stream is idle it sends [`sse_core::KEEP_ALIVE`] per
-    /// [`KeepAlive`], timed by `T`.
+    /// An `http_body::Body` (`Data = Bytes`) that sends each item of a [`Stream`] of
+    /// [`SseItem`]s as one frame, encoded once by sse-core (an [`EncodedEvent`] item goes
+    /// out as it is, without a copy), buffering nothing more. While the stream is idle it
+    /// sends [`sse_core::KEEP_ALIVE`] per [`KeepAlive`], timed by `T`.
     ///
-    /// An invalid item or a stream error ends the body: one error frame ([`BodyError`],
-    /// boxed), then the end. The timer starts on the first poll, so the body can be built
-    /// outside a runtime.
+    /// The body never fails (`Error = Infallible`). An invalid item or a stream error ends
+    /// it cleanly after the frames before it, so the client gets every event already
+    /// yielded and sees a normal end (a browser then reconnects with its `Last-Event-ID`);
+    /// the reason ([`BodyError`](crate::BodyError)) is logged with `tracing` at level
+    /// `ERROR`, where the server's operator sees it. The timer starts on the first poll, so
+    /// the body can be built outside a runtime.
+    ///
+    /// [`EncodedEvent`]: sse_core::EncodedEvent
     pub struct SseBody<S, T: Timer> {
         #[pin]
         stream: S,
@@ -37,13 +43,13 @@ pin_project! {
 impl<S> SseBody<S, crate::TokioTimer> {
     /// A body over `stream`, with keep-alive every 15 s on tokio's clock.
     pub fn new(stream: S) -> Self {
-        Self::with_timer(stream, crate::TokioTimer)
+        Self::new_with_timer(stream, crate::TokioTimer)
     }
 }
 
 impl<S, T: Timer> SseBody<S, T> {
     /// A body over `stream`, with keep-alive every 15 s on `timer`'s clock.
-    pub fn with_timer(stream: S, timer: T) -> Self {
+    pub fn new_with_timer(stream: S, timer: T) -> Self {
         SseBody {
             stream,
             sleep: None,
@@ -54,7 +60,8 @@ impl<S, T: Timer> SseBody<S, T> {
     }
 
     /// Sets when keep-alive comments are sent (or that they are not).
-    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+    #[must_use]
+    pub fn with_keep_alive(mut self, keep_alive: KeepAlive) -> Self {
         self.keep_alive = keep_alive;
         self
     }
@@ -67,29 +74,36 @@ where
     T: Timer,
 {
     type Data = Bytes;
-    type Error = BoxError;
+    type Error = Infallible;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let mut this = self.project();
         if *this.done {
             return Poll::Ready(None);
         }
-        let interval = this.keep_alive.get_interval();
+        let interval = this.keep_alive.interval();
         if let Poll::Ready(item) = this.stream.poll_next(cx) {
-            let frame = item.map(|item| {
-                let event = item.into_sse_event();
-                event.and_then(|event| event.to_bytes().map_err(BodyError::Encode))
-            });
-            // The stream's end, an invalid item or a stream error ends the body.
-            *this.done = !matches!(frame, Some(Ok(_)));
-            if let (false, Some(sleep)) = (*this.done, this.sleep.as_mut().as_pin_mut()) {
+            let event = match item.map(SseItem::into_encoded) {
+                Some(Ok(event)) => event,
+                Some(Err(error)) => {
+                    // An error frame would make hyper drop the connection, losing frames
+                    // already queued: end the body cleanly and tell the operator instead.
+                    tracing::error!(%error, "SSE stream ended early");
+                    *this.done = true;
+                    return Poll::Ready(None);
+                }
+                None => {
+                    *this.done = true;
+                    return Poll::Ready(None);
+                }
+            };
+            if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
                 this.timer.reset(sleep, interval);
             }
-            let frame = frame.map(|frame| frame.map(Frame::data).map_err(BoxError::from));
-            return Poll::Ready(frame);
+            return Poll::Ready(Some(Ok(Frame::data(event.into_bytes()))));
         }
         if !this.keep_alive.is_enabled() {
             return Poll::Pending;
@@ -153,7 +167,7 @@ mod tests {
 
     #[test]
     fn one_frame_per_event_then_end() {
-        let mut body = SseBody::with_timer(Items(["a", "b"].into_iter()), Never);
+        let mut body = SseBody::new_with_timer(Items(["a", "b"].into_iter()), Never);
         assert!(!body.is_end_stream());
         for _ in 0..2 {
             let frame = poll(&mut body);
@@ -166,14 +180,23 @@ mod tests {
     }
 
     #[test]
-    fn invalid_item_is_an_error_frame_then_the_end() {
+    fn invalid_item_ends_the_body_cleanly_after_the_frames_before_it() {
         let items = [("ok", "1"), ("bad\ntype", "2"), ("ok", "3")];
-        let mut body = SseBody::with_timer(Items(items.into_iter()), Never);
+        let mut body = SseBody::new_with_timer(Items(items.into_iter()), Never);
         assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
-        let Poll::Ready(Some(Err(e))) = poll(&mut body) else {
-            panic!("expected an error frame");
+        assert!(matches!(poll(&mut body), Poll::Ready(None)));
+        assert!(body.is_end_stream());
+        assert!(matches!(poll(&mut body), Poll::Ready(None)));
+    }
+
+    #[test]
+    fn stream_error_ends_the_body_cleanly_after_the_frames_before_it() {
+        let items: [Result<&str, &str>; 3] = [Ok("sent"), Err("disk on fire"), Ok("never")];
+        let mut body = SseBody::new_with_timer(Items(items.into_iter()), Never);
+        let Poll::Ready(Some(Ok(frame))) = poll(&mut body) else {
+            panic!("the first event");
         };
-        assert!(matches!(e.downcast_ref(), Some(BodyError::Event(_))));
+        assert_eq!(frame.into_data().unwrap_or_default(), "data: sent\n\n");
         assert!(matches!(poll(&mut body), Poll::Ready(None)));
     }
 
@@ -197,7 +220,7 @@ mod tests {
 
     #[test]
     fn idle_stream_sends_static_keep_alive() {
-        let mut body = SseBody::with_timer(Forever, Always);
+        let mut body = SseBody::new_with_timer(Forever, Always);
         for _ in 0..2 {
             let Poll::Ready(Some(Ok(frame))) = poll(&mut body) else {
                 panic!("expected a keep-alive frame");
@@ -209,12 +232,13 @@ mod tests {
 
     #[test]
     fn idle_stream_without_keep_alive_is_pending() {
-        let mut silent = SseBody::with_timer(Forever, Never);
+        let mut silent = SseBody::new_with_timer(Forever, Never);
         assert!(poll(&mut silent).is_pending());
-        let mut disabled = SseBody::with_timer(Forever, Always).keep_alive(KeepAlive::disabled());
+        let mut disabled =
+            SseBody::new_with_timer(Forever, Always).with_keep_alive(KeepAlive::disabled());
         assert!(poll(&mut disabled).is_pending());
-        let zero = KeepAlive::new().interval(Duration::ZERO);
-        let mut zero = SseBody::with_timer(Forever, Always).keep_alive(zero);
+        let zero = KeepAlive::new().with_interval(Duration::ZERO);
+        let mut zero = SseBody::new_with_timer(Forever, Always).with_keep_alive(zero);
         assert!(poll(&mut zero).is_pending());
     }
 
@@ -247,7 +271,7 @@ mod tests {
             Poll::Ready(Some("a")),
             Poll::Ready(Some("b")),
         ];
-        let mut body = SseBody::with_timer(Script(script.into()), Counting::default());
+        let mut body = SseBody::new_with_timer(Script(script.into()), Counting::default());
         assert!(poll(&mut body).is_pending()); // the timer starts
         assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
         assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));

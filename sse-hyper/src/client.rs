@@ -9,7 +9,7 @@ use bytes::Buf;
 use futures_core::Stream;
 use http_body::Body;
 use pin_project_lite::pin_project;
-use sse_core::decode::{DecodeError, Decoded, Decoder};
+use sse_core::{DecodeError, Decoded, Decoder, Progress};
 
 use crate::item::BoxError;
 
@@ -55,8 +55,8 @@ pin_project! {
     /// use sse_hyper::{Decoded, Decoder, Event, EventStream};
     ///
     /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// let body = Full::new(Event::new().id("7")?.data("hi").to_bytes()?);
-    /// let mut events = EventStream::with_decoder(body, Decoder::new().comments(true));
+    /// let body = Full::new(Event::new().with_id(7)?.with_data("hi").to_bytes()?);
+    /// let mut events = EventStream::new(body).with_decoder(Decoder::new().with_comments(true));
     /// let Some(Ok(Decoded::Event(event))) = events.next().await else { panic!() };
     /// assert_eq!((event.data(), event.last_event_id()), ("hi", "7"));
     /// assert!(events.next().await.is_none());
@@ -77,18 +77,20 @@ pin_project! {
 impl<B: Body> EventStream<B> {
     /// Decodes `body` with a default [`Decoder`] (default limits, comments skipped).
     pub fn new(body: B) -> Self {
-        Self::with_decoder(body, Decoder::new())
-    }
-
-    /// Decodes `body` with `decoder`: its limits, whether it keeps comments, and the last
-    /// event id it starts from.
-    pub fn with_decoder(body: B, decoder: Decoder) -> Self {
         EventStream {
             body,
-            decoder,
+            decoder: Decoder::new(),
             chunk: None,
             done: false,
         }
+    }
+
+    /// Decodes with `decoder` instead: its limits, whether it keeps comments, and the last
+    /// event id it starts from.
+    #[must_use]
+    pub fn with_decoder(mut self, decoder: Decoder) -> Self {
+        self.decoder = decoder;
+        self
     }
 
     /// The last event id so far: what to send as `Last-Event-ID` when reconnecting.
@@ -116,12 +118,12 @@ where
                 while chunk.has_remaining() {
                     let input = chunk.chunk();
                     let len = input.len();
-                    let (used, item) = this.decoder.decode(input);
-                    chunk.advance(used.min(len));
+                    let Progress { consumed, item } = this.decoder.decode(input);
+                    chunk.advance(consumed.min(len));
                     if let Some(item) = item {
                         return Poll::Ready(Some(item.map_err(ClientError::Decode)));
                     }
-                    if used == 0 {
+                    if consumed == 0 {
                         break; // the decoder wants no more of this chunk
                     }
                 }
@@ -199,8 +201,10 @@ mod tests {
     }
 
     fn two_events() -> Vec<Event<'static>> {
-        let first = Event::new().id("1").map(|e| e.data("one\r\ntwo"));
-        let second = Event::new().event_type("x").map(|e| e.data("three"));
+        let first = Event::new().with_id("1").map(|e| e.with_data("one\r\ntwo"));
+        let second = Event::new()
+            .with_event_type("x")
+            .map(|e| e.with_data("three"));
         first.into_iter().chain(second).collect()
     }
 
@@ -248,13 +252,13 @@ mod tests {
 
     #[tokio::test]
     async fn seeded_last_event_id_and_trailers() {
-        let event = Event::new().data("no id");
+        let event = Event::new().with_data("no id");
         let frames = vec![
             Ok(Frame::data(Bytes::from(encoded(&[event])))),
             Ok(Frame::trailers(http::HeaderMap::new())),
         ];
         let decoder = Decoder::new().with_last_event_id("41");
-        let mut stream = EventStream::with_decoder(body(frames), decoder);
+        let mut stream = EventStream::new(body(frames)).with_decoder(decoder);
         let Some(Ok(Decoded::Event(event))) = stream.next().await else {
             panic!("expected an event");
         };
@@ -265,14 +269,14 @@ mod tests {
 
     #[tokio::test]
     async fn limit_errors_are_items_and_decoding_goes_on() {
-        let long = Event::new().data("x".repeat(64));
-        let bytes = encoded(&[long, Event::new().data("short")]);
-        let limits = sse_core::decode::Limits {
-            max_line_len: 32,
-            max_event_size: 32,
-        };
+        let long = Event::new().with_data("x".repeat(64));
+        let bytes = encoded(&[long, Event::new().with_data("short")]);
+        let limits = sse_core::Limits::default()
+            .with_max_line_len(32)
+            .with_max_event_size(32);
         let frames = vec![Ok(Frame::data(Bytes::from(bytes)))];
-        let stream = EventStream::with_decoder(body(frames), Decoder::with_limits(limits));
+        let stream =
+            EventStream::new(body(frames)).with_decoder(Decoder::new().with_limits(limits));
         let items = collect(stream).await;
         assert!(matches!(items.first(), Some(Err(ClientError::Decode(_)))));
         assert_eq!(data(&items), ["short"]);

@@ -4,30 +4,37 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use sse_core::{EncodeError, Event, EventError, IntoEvent, Text};
+use sse_core::{EncodeError, EncodedEvent, Event, EventError, IntoEvent, Text};
 
 /// A boxed error, as `http-body` stacks carry them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// An item of an event stream: something that becomes one [`Event`].
+/// An item of an event stream: something that becomes one encoded event.
 ///
 /// | item | event |
 /// |---|---|
 /// | `&'static str`, `String`, `Cow<'static, str>` | data only (type `message`) |
 /// | `(event type, data)` of any of those | a named event |
 /// | [`Event<'static>`](Event) | itself |
-/// | [`Json<T>`](sse_core::Json), `serde_json::Value` (feature `serde`) | JSON data |
-/// | `Result<T, E>` of any of these, `E: Into<BoxError>` | the event, or the body ends with `E` |
+/// | [`EncodedEvent`] | itself, sent as it is (encoded once, shared by many streams) |
+/// | `Json<T>`, `serde_json::Value` (feature `serde`) | JSON data |
+/// | `Result<T, E>` of any of these, `E: Into<BoxError>` | the event, or the body ends after the events before it |
 ///
 /// Each type has its own impl (a blanket impl over [`IntoEvent`] would overlap with the one
 /// for `Result`). For anything else, map your items to an [`Event`] first.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an item of an SSE stream",
+    label = "not an SSE stream item",
+    note = "a stream of events may yield `&'static str`, `String`, `Cow<'static, str>`, `(event_type, data)`, `Event<'static>`, `EncodedEvent`, `Json<T>` or `serde_json::Value` (feature `serde`), or a `Result` of one of these",
+    note = "map other items to an `Event` first; in an axum handler, `#[axum::debug_handler]` shows this message instead of a generic `Handler` error"
+)]
 pub trait SseItem {
-    /// Builds the event, or says why the body must end.
-    fn into_sse_event(self) -> Result<Event<'static>, BodyError>;
+    /// Encodes the event, or says why the body must end.
+    fn into_encoded(self) -> Result<EncodedEvent, BodyError>;
 }
 
-/// Why an [`SseBody`](crate::SseBody) ended with an error frame (boxed as its
-/// [`BoxError`]; downcast to read it).
+/// Why an [`SseBody`](crate::SseBody) ended early (logged with `tracing`; the client sees
+/// the response end cleanly after the events before it).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BodyError {
@@ -64,8 +71,8 @@ macro_rules! through_into_event {
     ($($(#[$attr:meta])* $item:ty),* $(,)?) => {$(
         $(#[$attr])*
         impl SseItem for $item {
-            fn into_sse_event(self) -> Result<Event<'static>, BodyError> {
-                self.into_event().map_err(BodyError::Event)
+            fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
+                encode(self.into_event())
             }
         }
     )*};
@@ -80,13 +87,21 @@ through_into_event!(
     serde_json::Value,
 );
 
+/// An event built from an item, encoded; or why not.
+fn encode(event: Result<Event<'static>, EventError>) -> Result<EncodedEvent, BodyError> {
+    event
+        .map_err(BodyError::Event)?
+        .to_encoded()
+        .map_err(BodyError::Encode)
+}
+
 impl<T, D> SseItem for (T, D)
 where
     T: Into<Text<'static>>,
     D: Into<Text<'static>>,
 {
-    fn into_sse_event(self) -> Result<Event<'static>, BodyError> {
-        self.into_event().map_err(BodyError::Event)
+    fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
+        encode(self.into_event())
     }
 }
 
@@ -95,15 +110,22 @@ impl<T> SseItem for sse_core::Json<T>
 where
     sse_core::Json<T>: IntoEvent<'static>,
 {
-    fn into_sse_event(self) -> Result<Event<'static>, BodyError> {
-        self.into_event().map_err(BodyError::Event)
+    fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
+        encode(self.into_event())
+    }
+}
+
+/// Already encoded: sent as it is.
+impl SseItem for EncodedEvent {
+    fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
+        Ok(self)
     }
 }
 
 impl<T: SseItem, E: Into<BoxError>> SseItem for Result<T, E> {
-    fn into_sse_event(self) -> Result<Event<'static>, BodyError> {
+    fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
         self.map_err(|e| BodyError::Stream(e.into()))?
-            .into_sse_event()
+            .into_encoded()
     }
 }
 
@@ -111,32 +133,32 @@ impl<T: SseItem, E: Into<BoxError>> SseItem for Result<T, E> {
 mod tests {
     use super::*;
 
-    fn data(item: impl SseItem) -> Option<String> {
-        item.into_sse_event()
-            .ok()
-            .and_then(|e| e.get_data().map(str::to_owned))
+    fn wire(item: impl SseItem) -> Option<String> {
+        let event = item.into_encoded().ok()?;
+        String::from_utf8(event.as_bytes().to_vec()).ok()
     }
 
     #[test]
     fn strings_are_data_only_events() {
-        assert_eq!(data("a").as_deref(), Some("a"));
-        assert_eq!(data(String::from("b")).as_deref(), Some("b"));
-        assert_eq!(data(Cow::Borrowed("c")).as_deref(), Some("c"));
-        assert_eq!(data(Ok::<_, std::io::Error>("d")).as_deref(), Some("d"));
+        assert_eq!(wire("a").as_deref(), Some("data: a\n\n"));
+        assert_eq!(wire(String::from("b")).as_deref(), Some("data: b\n\n"));
+        assert_eq!(wire(Cow::Borrowed("c")).as_deref(), Some("data: c\n\n"));
+        let ok = Ok::<_, std::io::Error>("d");
+        assert_eq!(wire(ok).as_deref(), Some("data: d\n\n"));
     }
 
     #[test]
     fn pairs_are_named_and_checked() {
-        let named = ("update", String::from("x")).into_sse_event();
-        assert!(named.is_ok_and(|e| e.get_event_type() == Some("update")));
-        let bad = ("a\nb", "x").into_sse_event();
+        let named = wire(("update", String::from("x")));
+        assert_eq!(named.as_deref(), Some("event: update\ndata: x\n\n"));
+        let bad = ("a\nb", "x").into_encoded();
         assert!(matches!(bad, Err(BodyError::Event(_))));
     }
 
     #[test]
     fn stream_errors_say_so() {
         let item: Result<&str, &str> = Err("disk on fire");
-        let err = item.into_sse_event().err().map(|e| e.to_string());
+        let err = item.into_encoded().err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
             Some("the event stream failed: disk on fire")
@@ -146,9 +168,17 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn json_items_have_data() {
-        let value = serde_json::json!({"a": 1}).into_sse_event();
-        assert!(value.is_ok_and(|e| e.has_data()));
-        let json = sse_core::Json([1, 2]).into_sse_event();
-        assert!(json.is_ok_and(|e| e.has_data()));
+        let value = wire(serde_json::json!({"a": 1}));
+        assert_eq!(value.as_deref(), Some("data: {\"a\":1}\n\n"));
+        let json = wire(sse_core::Json([1, 2]));
+        assert_eq!(json.as_deref(), Some("data: [1,2]\n\n"));
+    }
+
+    #[test]
+    fn encoded_events_pass_through_without_a_copy() -> Result<(), Box<dyn std::error::Error>> {
+        let event = Event::new().with_id(3)?.with_data("x").to_encoded()?;
+        let sent = event.clone().into_encoded()?;
+        assert_eq!(sent.as_bytes().as_ptr(), event.as_bytes().as_ptr());
+        Ok(())
     }
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 /// use sse_hyper::KeepAlive;
 /// use std::time::Duration;
 ///
-/// let every_5s = KeepAlive::new().interval(Duration::from_secs(5));
-/// assert_eq!(every_5s.get_interval(), Duration::from_secs(5));
+/// let every_5s = KeepAlive::new().with_interval(Duration::from_secs(5));
+/// assert_eq!(every_5s.interval(), Duration::from_secs(5));
 /// assert!(!KeepAlive::disabled().is_enabled());
 /// assert_eq!(KeepAlive::default(), KeepAlive::new()); // enabled, every 15 s
 /// ```
@@ -47,19 +47,21 @@ impl KeepAlive {
 
     /// Sets the idle time before a keep-alive comment. Zero disables keep-alive (it would
     /// otherwise flood the connection).
-    pub const fn interval(mut self, interval: Duration) -> Self {
+    #[must_use]
+    pub const fn with_interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
     }
 
     /// Turns keep-alive on or off, keeping the interval.
-    pub const fn enabled(mut self, enabled: bool) -> Self {
+    #[must_use]
+    pub const fn with_enabled(mut self, enabled: bool) -> Self {
         self.enabled = enabled;
         self
     }
 
     /// The idle time before a keep-alive comment.
-    pub const fn get_interval(&self) -> Duration {
+    pub const fn interval(&self) -> Duration {
         self.interval
     }
 
@@ -147,9 +149,9 @@ mod tests {
     #[test]
     fn zero_interval_disables() {
         assert!(KeepAlive::new().is_enabled());
-        assert!(!KeepAlive::new().interval(Duration::ZERO).is_enabled());
-        assert!(!KeepAlive::new().enabled(false).is_enabled());
-        assert!(KeepAlive::disabled().enabled(true).is_enabled());
+        assert!(!KeepAlive::new().with_interval(Duration::ZERO).is_enabled());
+        assert!(!KeepAlive::new().with_enabled(false).is_enabled());
+        assert!(KeepAlive::disabled().with_enabled(true).is_enabled());
     }
 
     #[cfg(feature = "tokio")]

@@ -8,7 +8,7 @@
 //!   `(event type, data)` pairs, [`Event`]s, JSON, or `Result`s of them) into an
 //!   `http::Response` with an [`SseBody`]: status 200, the event-stream headers
 //!   ([`set_headers`]), one frame per event, and a keep-alive comment while idle
-//!   ([`KeepAlive`], timed by a [`Timer`]; [`TokioTimer`] with feature `tokio`).
+//!   ([`KeepAlive`], timed by a [`Timer`]; `TokioTimer` with feature `tokio`).
 //! - [`last_event_id`] reads and checks a reconnecting client's `Last-Event-ID`.
 //!
 //! Client side:
@@ -31,7 +31,7 @@
 //!     let last = last_event_id(request.headers()).map_err(|_| StatusCode::BAD_REQUEST)?;
 //!     let first = last.and_then(|id| id.parse::<u64>().ok()).map_or(1, |n| n + 1);
 //!     let events = stream::iter(first..first + 3)
-//!         .map(|n| Ok(Event::new().id(n.to_string())?.data(format!("tick {n}"))));
+//!         .map(|n| Ok(Event::new().with_id(n.to_string())?.with_data(format!("tick {n}"))));
 //!     Ok(Sse::new(events).into_response())
 //! }
 //! # let request = Request::builder().header("last-event-id", "41").body(()).unwrap();
@@ -46,8 +46,15 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `tokio` | yes | [`TokioTimer`], [`Sse::new`], [`SseBody::new`] |
-//! | `serde` | no | [`Json`] and `serde_json::Value` stream items |
+//! | `tokio` | yes | `TokioTimer`, `Sse::new`, `SseBody::new` (keep-alive on tokio's clock) |
+//! | `serde` | no | `Json` and `serde_json::Value` stream items |
+//!
+//! ## Re-exports
+//!
+//! The sse-core types that this crate's own signatures name (`Event`, `EventError`,
+//! `EncodeError`, `EncodedEvent`, `Json`, `Decoder`, `Decoded`, `DecodeError`) are at its
+//! root, so a user of this crate alone can name them; everything else of the protocol is at
+//! [`sse_core`] (`sse_hyper::sse_core::Limits`), the same crate at the same version.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
@@ -67,10 +74,11 @@ pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, Timer};
 pub use last_event_id::{LAST_EVENT_ID, LastEventIdError, last_event_id};
 pub use response::{Sse, X_ACCEL_BUFFERING, set_headers};
+// The protocol crate, for everything not re-exported below (`sse_hyper::sse_core::Limits`).
+pub use sse_core;
 #[cfg(feature = "serde")]
 pub use sse_core::Json;
-pub use sse_core::decode::{DecodeError, Decoded, Decoder, Limit, Limits, MessageEvent};
-pub use sse_core::{Event, EventError};
+pub use sse_core::{DecodeError, Decoded, Decoder, EncodeError, EncodedEvent, Event, EventError};
 
 #[cfg(all(test, feature = "tokio"))]
 mod tests {

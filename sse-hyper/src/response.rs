@@ -40,8 +40,8 @@ pub fn set_headers(headers: &mut HeaderMap, proxy_buffering_header: bool) {
 /// use std::time::Duration;
 ///
 /// let events = stream::iter(["one", "two"]);
-/// let response = Sse::new(events) // keep-alive on tokio; `Sse::with_timer` for others
-///     .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+/// let response = Sse::new(events) // keep-alive on tokio; `Sse::new_with_timer` for others
+///     .with_keep_alive(KeepAlive::new().with_interval(Duration::from_secs(20)))
 ///     .into_response();
 /// assert_eq!(response.status(), 200);
 /// assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -57,27 +57,29 @@ pub struct Sse<S, T: Timer> {
 impl<S> Sse<S, crate::TokioTimer> {
     /// A response streaming `stream`, with keep-alive every 15 s on tokio's clock.
     pub fn new(stream: S) -> Self {
-        Self::with_timer(stream, crate::TokioTimer)
+        Self::new_with_timer(stream, crate::TokioTimer)
     }
 }
 
 impl<S, T: Timer> Sse<S, T> {
     /// A response streaming `stream`, with keep-alive every 15 s on `timer`'s clock.
-    pub fn with_timer(stream: S, timer: T) -> Self {
+    pub fn new_with_timer(stream: S, timer: T) -> Self {
         Sse {
-            body: SseBody::with_timer(stream, timer),
+            body: SseBody::new_with_timer(stream, timer),
             proxy_buffering_header: true,
         }
     }
 
     /// Sets when keep-alive comments are sent (or that they are not).
-    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
-        self.body = self.body.keep_alive(keep_alive);
+    #[must_use]
+    pub fn with_keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.body = self.body.with_keep_alive(keep_alive);
         self
     }
 
     /// Whether to send `X-Accel-Buffering: no` (default: yes).
-    pub fn proxy_buffering_header(mut self, send: bool) -> Self {
+    #[must_use]
+    pub fn with_proxy_buffering_header(mut self, send: bool) -> Self {
         self.proxy_buffering_header = send;
         self
     }
@@ -103,8 +105,8 @@ mod tests {
 
     #[test]
     fn proxy_header_can_be_left_out() {
-        let response = Sse::with_timer((), Never)
-            .proxy_buffering_header(false)
+        let response = Sse::new_with_timer((), Never)
+            .with_proxy_buffering_header(false)
             .into_response();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers().len(), 2);

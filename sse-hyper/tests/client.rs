@@ -38,8 +38,8 @@ async fn route(
         "/missing" => plain(StatusCode::NOT_FOUND, "text/html", "<h1>Not Found</h1>"),
         _ => {
             let event = Event::new()
-                .retry(Duration::from_millis(1500))
-                .data("hello");
+                .with_retry(Duration::from_millis(1500))
+                .with_data("hello");
             Sse::new(stream::iter([event]))
                 .into_response()
                 .map(Either::Left)

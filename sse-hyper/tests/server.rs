@@ -50,9 +50,9 @@ async fn many_events_arrive_in_order_with_line_breaks_normalised() {
 #[tokio::test]
 async fn idle_stream_sends_keep_alive_comments() {
     let addr = serve(service_fn(|_req| async {
-        let keep_alive = KeepAlive::new().interval(QUICK);
+        let keep_alive = KeepAlive::new().with_interval(QUICK);
         let events = then_idle(vec!["first"]);
-        Ok::<_, Infallible>(Sse::new(events).keep_alive(keep_alive).into_response())
+        Ok::<_, Infallible>(Sse::new(events).with_keep_alive(keep_alive).into_response())
     }))
     .await;
     let (response, _conn) = get(addr, "/", &[]).await;
@@ -108,7 +108,8 @@ async fn client_disconnect_drops_the_stream() {
     expect_drop_on_disconnect(addr, dropped).await;
 }
 
-/// `/fail` streams the items sent on the returned channel; any other path `"fine"`.
+/// `/fail` streams the items sent on the returned channel, `/burst` streams [`burst`]; any
+/// other path `"fine"`.
 async fn fed_server<T>() -> (SocketAddr, mpsc::Sender<T>)
 where
     T: SseItem + Send + 'static,
@@ -118,9 +119,12 @@ where
     let addr = serve(service_fn(move |req: Request<Incoming>| {
         let response = match req.uri().path() {
             "/fail" => Sse::new(fed(&rx)).into_response().map(Either::Left),
+            "/burst" => Sse::new(stream::iter(burst()))
+                .into_response()
+                .map(|body| Either::Right(Either::Left(body))),
             _ => Sse::new(stream::iter(["fine"]))
                 .into_response()
-                .map(Either::Right),
+                .map(|body| Either::Right(Either::Right(body))),
         };
         async move { Ok::<_, Infallible>(response) }
     }))
@@ -132,6 +136,12 @@ where
 async fn stream_error_ends_the_response_and_the_server_goes_on() {
     let (addr, tx) = fed_server::<Fallible>().await;
     expect_failure_ends_the_response(addr, &tx, (Ok("before"), "before"), broken()).await;
+}
+
+#[tokio::test]
+async fn events_before_a_stream_error_arrive_then_a_clean_end() {
+    let (addr, _tx) = fed_server::<Fallible>().await;
+    expect_events_before_an_error_then_a_clean_end(addr).await;
 }
 
 #[tokio::test]

@@ -20,9 +20,9 @@ fn clock(first: u64) -> impl Stream<Item = Result<Event<'static>, EventError>> {
         ticks.tick().await;
         let now = httpdate::fmt_http_date(SystemTime::now());
         let event = Event::new()
-            .event_type("time")
-            .and_then(|e| e.id(n.to_string()));
-        Some((event.map(|e| e.data(now)), (n + 1, ticks)))
+            .with_event_type("time")
+            .and_then(|e| e.with_id(n.to_string()));
+        Some((event.map(|e| e.with_data(now)), (n + 1, ticks)))
     })
 }
 

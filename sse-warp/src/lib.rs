@@ -20,7 +20,9 @@
 //!     .map(|last: Option<String>| {
 //!         let next = last.and_then(|id| id.parse::<u64>().ok()).map_or(1, |n| n + 1);
 //!         let events = stream::iter(next..).map(|n| {
-//!             Event::new().event_type("tick")?.id(n.to_string()).map(|e| e.data(format!("tick {n}")))
+//!             Ok::<_, sse_warp::EventError>(
+//!                 Event::new().with_event_type("tick")?.with_id(n)?.with_data(format!("tick {n}")),
+//!             )
 //!         });
 //!         sse_warp::reply(events)
 //!     })
@@ -55,14 +57,15 @@
 //! # }
 //! ```
 //!
-//! ## Errors end the reply
+//! ## Errors end the reply cleanly
 //!
 //! A stream of `Result`s sends each `Ok` item as an event; the first `Err` (any error that
-//! converts into [`sse_hyper::BoxError`]) ends the reply there: the body fails with
-//! [`BodyError::Stream`] and the client sees the connection end, as it does after an item
-//! that cannot be an event ([`BodyError::Event`], e.g. an event type with a line break).
-//! Nothing panics and the server goes on; a browser's `EventSource` reconnects as after any
-//! dropped connection, with its `Last-Event-ID`. To end cleanly, end the stream.
+//! converts into [`sse_hyper::BoxError`]) ends the reply there, as does an item that cannot
+//! be an event (e.g. an event type with a line break). Every event before it reaches the
+//! client, the response ends normally, and the reason ([`BodyError`]) is logged with
+//! `tracing` at level `ERROR` for the operator. Nothing panics and the server goes on; a
+//! browser's `EventSource` reconnects as after any ended stream, with its `Last-Event-ID`.
+//! Here the client gets `"sent"`:
 //!
 //! ```
 //! use futures_util::stream;
@@ -82,16 +85,32 @@
 //! Note that warp's compression filters compress whether or not the request's
 //! `Accept-Encoding` allows it, so only put them in front of routes whose clients accept gzip
 //! (browsers' `EventSource` does).
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (sse-hyper's `serde`) |
+//!
+//! ## Re-exports
+//!
+//! What a route names is at this crate's root: the event types and items (`Event`,
+//! `EventError`, `EncodedEvent`, `SseItem`, `Json`), `KeepAlive`, and the errors. The rest is
+//! in `sse_hyper` (HTTP) and `sse_core` (the protocol).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod filter;
 mod reply;
 
+// Re-exports: what a route's code names (the event types and items, keep-alive, errors),
+// so a route needs no other dependency; everything else is in `sse_hyper` and `sse_core`.
 pub use filter::{InvalidLastEventId, last_event_id, recover};
 pub use reply::{SseReply, reply};
 #[cfg(feature = "serde")]
 pub use sse_hyper::Json;
-pub use sse_hyper::{BodyError, Event, EventError, KeepAlive, LastEventIdError, SseItem};
+pub use sse_hyper::{
+    BodyError, EncodedEvent, Event, EventError, KeepAlive, LastEventIdError, SseItem,
+};
 
 #[cfg(test)]
 mod tests {

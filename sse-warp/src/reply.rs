@@ -11,8 +11,9 @@ use warp::reply::{Reply, Response};
 /// comment every 15 s of silence.
 ///
 /// Items are any [`SseItem`]: strings, `(event type, data)` pairs, [`Event`](crate::Event)s,
-/// JSON (feature `serde`), or `Result`s of those. An invalid item or an `Err` ends the reply
-/// early (the client sees the connection end); nothing panics. The stream need not be `Sync`.
+/// [`EncodedEvent`](crate::EncodedEvent)s, JSON (feature `serde`), or `Result`s of those. An
+/// invalid item or an `Err` ends the reply cleanly after the events before it, and is logged
+/// with `tracing`; nothing panics. The stream need not be `Sync`.
 ///
 /// ```
 /// use futures_util::stream;
@@ -22,7 +23,7 @@ use warp::reply::{Reply, Response};
 ///
 /// let route = warp::path("events").map(|| {
 ///     sse_warp::reply(stream::iter(["one", "two"]))
-///         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+///         .with_keep_alive(KeepAlive::new().with_interval(Duration::from_secs(20)))
 /// });
 /// ```
 pub fn reply<S>(stream: S) -> SseReply<S> {
@@ -39,15 +40,16 @@ pub struct SseReply<S> {
 }
 
 impl<S> SseReply<S> {
-    /// Sets when keep-alive comments are sent (or that they are not).
-    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
-        self.inner = self.inner.keep_alive(keep_alive);
+    /// Sets when keep-alive comments are sent (or that they are not). They are on by
+    /// default, every 15 s of silence.
+    pub fn with_keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.inner = self.inner.with_keep_alive(keep_alive);
         self
     }
 
     /// Whether to send `X-Accel-Buffering: no` (default: yes).
-    pub fn proxy_buffering_header(mut self, send: bool) -> Self {
-        self.inner = self.inner.proxy_buffering_header(send);
+    pub fn with_proxy_buffering_header(mut self, send: bool) -> Self {
+        self.inner = self.inner.with_proxy_buffering_header(send);
         self
     }
 }
@@ -75,7 +77,9 @@ mod tests {
     #[test]
     fn reply_has_event_stream_headers_only() {
         let stream = futures_util::stream::empty::<&'static str>();
-        let response = reply(stream).proxy_buffering_header(false).into_response();
+        let response = reply(stream)
+            .with_proxy_buffering_header(false)
+            .into_response();
         assert_eq!(response.status(), 200);
         let names: Vec<_> = response.headers().keys().map(|k| k.as_str()).collect();
         assert_eq!(names, ["content-type", "cache-control"]);

@@ -37,7 +37,8 @@ async fn many_events_arrive_in_order_with_line_breaks_normalised() {
 #[tokio::test]
 async fn idle_stream_sends_keep_alive_comments() {
     let route = warp::path::end().map(|| {
-        sse_warp::reply(then_idle(vec!["first"])).keep_alive(KeepAlive::new().interval(QUICK))
+        sse_warp::reply(then_idle(vec!["first"]))
+            .with_keep_alive(KeepAlive::new().with_interval(QUICK))
     });
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
     expect_first_then_keep_alives(response).await;
@@ -76,12 +77,14 @@ async fn client_disconnect_drops_the_stream() {
     expect_drop_on_disconnect(serve(route).await, dropped).await;
 }
 
-/// `/fail` streams the items sent on the returned channel; `/ok` streams `"fine"`.
+/// `/fail` streams the items sent on the returned channel, `/burst` streams [`burst`];
+/// `/ok` streams `"fine"`.
 async fn fed_route<T: SseItem + Send + 'static>() -> (SocketAddr, mpsc::Sender<T>) {
     let (tx, rx) = mpsc::channel::<T>(1);
     let rx = Once::new(rx);
     let route = warp::path("fail")
         .map(move || sse_warp::reply(fed(&rx)))
+        .or(warp::path("burst").map(|| sse_warp::reply(stream::iter(burst()))))
         .or(warp::path("ok").map(|| sse_warp::reply(stream::iter(["fine"]))));
     (serve(route).await, tx)
 }
@@ -90,6 +93,12 @@ async fn fed_route<T: SseItem + Send + 'static>() -> (SocketAddr, mpsc::Sender<T
 async fn stream_error_ends_the_response_and_the_server_goes_on() {
     let (addr, tx) = fed_route::<Fallible>().await;
     expect_failure_ends_the_response(addr, &tx, (Ok("before"), "before"), broken()).await;
+}
+
+#[tokio::test]
+async fn events_before_a_stream_error_arrive_then_a_clean_end() {
+    let (addr, _tx) = fed_route::<Fallible>().await;
+    expect_events_before_an_error_then_a_clean_end(addr).await;
 }
 
 #[tokio::test]

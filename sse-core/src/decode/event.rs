@@ -9,11 +9,11 @@ use core::time::Duration;
 use super::feed::{Items, ItemsRef};
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
-use super::progress::Progress;
-use crate::part::part;
 use super::message::{
     DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy,
 };
+use super::progress::Progress;
+use crate::part::part;
 
 /// Data at least this long is handed over in the decoder's own buffer instead of copied.
 const TAKE_DATA_AT: usize = 4096;
@@ -183,8 +183,9 @@ impl Decoder {
     }
 
     /// How many input bytes the line layer has examined, for tests that prove linear time.
-    #[cfg(test)]
-    pub(crate) fn bytes_examined(&self) -> u64 {
+    /// Only in tests and fuzzing builds (`cargo fuzz` sets `--cfg fuzzing`): not API.
+    #[cfg(any(test, fuzzing))]
+    pub fn bytes_examined(&self) -> u64 {
         self.lines.bytes_examined()
     }
 
@@ -272,7 +273,10 @@ impl Decoder {
     }
 
     /// The found item, owned.
-    pub(super) fn take_found(&mut self, found: Result<Found, DecodeError>) -> Result<Decoded, DecodeError> {
+    pub(super) fn take_found(
+        &mut self,
+        found: Result<Found, DecodeError>,
+    ) -> Result<Decoded, DecodeError> {
         match found {
             Ok(Found::Event) => self.take_event().map(Decoded::Event),
             Ok(Found::Retry(time)) => Ok(Decoded::Retry(time)),
@@ -740,7 +744,10 @@ mod tests {
             dec.decode(input),
             Progress::found(9, Ok(Decoded::Retry(Duration::from_millis(5))))
         );
-        assert_eq!(dec.decode(&input[9..]), Progress::found(9, Ok(ev("", "a", ""))));
+        assert_eq!(
+            dec.decode(&input[9..]),
+            Progress::found(9, Ok(ev("", "a", "")))
+        );
         assert_eq!(dec.reconnection_time(), Some(Duration::from_millis(5)));
     }
 
@@ -749,8 +756,14 @@ mod tests {
         let mut dec = Decoder::new();
         assert_eq!(dec.decode(b"da"), Progress::partial(2));
         assert_eq!(dec.decode(b"ta: x"), Progress::partial(5));
-        assert_eq!(dec.decode(b"y\n\nrest"), Progress::found(3, Ok(ev("", "xy", ""))));
-        assert!(dec.partial.is_empty(), "a completed line leaves nothing kept");
+        assert_eq!(
+            dec.decode(b"y\n\nrest"),
+            Progress::found(3, Ok(ev("", "xy", "")))
+        );
+        assert!(
+            dec.partial.is_empty(),
+            "a completed line leaves nothing kept"
+        );
         assert_eq!(dec.decode(b"rest"), Progress::partial(4));
         assert_eq!(dec.partial, b"rest");
         assert!(dec.finish(), "the kept partial line is discarded");
@@ -817,7 +830,8 @@ mod tests {
     /// or borrowed.
     #[test]
     fn event_over_the_limit_only_once_decoded_is_discarded_with_its_id() {
-        let stream: &[u8] = b"id: 1\ndata: ok\n\nid: 2\ndata: \xff\xff\xff\xff\xff\xff\xff\xff\n\ndata: after\n\n";
+        let stream: &[u8] =
+            b"id: 1\ndata: ok\n\nid: 2\ndata: \xff\xff\xff\xff\xff\xff\xff\xff\n\ndata: after\n\n";
         let limits = Limits::default().with_max_event_size(16);
         let err = Err(DecodeError::LimitExceeded {
             limit: Limit::EventSize,

@@ -9,7 +9,7 @@
 use crate::find::{find_break, find_byte};
 use crate::part::part;
 
-use super::limits::{LineTooLong, Limits};
+use super::limits::{Limits, LineTooLong};
 use super::progress::Progress;
 
 /// The UTF-8 byte order mark, skipped once at the very start of a stream.
@@ -184,8 +184,9 @@ impl LineDecoder {
     }
 
     /// How many input bytes the decoder has examined, for tests that prove linear time.
-    #[cfg(test)]
-    pub(crate) fn bytes_examined(&self) -> u64 {
+    /// Only in tests and fuzzing builds (`cargo fuzz` sets `--cfg fuzzing`): not API.
+    #[cfg(any(test, fuzzing))]
+    pub fn bytes_examined(&self) -> u64 {
         self.examined
     }
 
@@ -467,21 +468,12 @@ mod tests {
     #[test]
     fn crlf_split_across_calls_is_one_line_end() {
         let mut dec = LineDecoder::new();
-        assert_eq!(
-            dec.decode(b"a\r"),
-            Progress::found(2, Ok(parse_line(b"a")))
-        );
+        assert_eq!(dec.decode(b"a\r"), Progress::found(2, Ok(parse_line(b"a"))));
         assert_eq!(dec.decode(b"\n"), Progress::partial(1));
         assert_eq!(dec.decode(b"\n"), Progress::found(1, Ok(Line::Blank)));
         // A CR then something else: the CR was a line end on its own.
-        assert_eq!(
-            dec.decode(b"b\r"),
-            Progress::found(2, Ok(parse_line(b"b")))
-        );
-        assert_eq!(
-            dec.decode(b"c\n"),
-            Progress::found(2, Ok(parse_line(b"c")))
-        );
+        assert_eq!(dec.decode(b"b\r"), Progress::found(2, Ok(parse_line(b"b"))));
+        assert_eq!(dec.decode(b"c\n"), Progress::found(2, Ok(parse_line(b"c"))));
     }
 
     #[test]
@@ -494,10 +486,7 @@ mod tests {
         assert_eq!(dec.decode(b"\xEF"), Progress::partial(0));
         assert_eq!(dec.decode(b"\xEF\xBB"), Progress::partial(0));
         assert_eq!(dec.decode(b"\xEF\xBB\xBF"), Progress::partial(3));
-        assert_eq!(
-            dec.decode(b"x\n"),
-            Progress::found(2, Ok(parse_line(b"x")))
-        );
+        assert_eq!(dec.decode(b"x\n"), Progress::found(2, Ok(parse_line(b"x"))));
         // A second BOM is content.
         let got = all_chunkings(b"\xEF\xBB\xBF\xEF\xBB\xBFa\n", 100);
         assert_eq!(got, [field(b"\xEF\xBB\xBFa", b"")]);
@@ -551,14 +540,20 @@ mod tests {
     #[test]
     fn error_consumes_nothing_then_skips() {
         let mut dec = LineDecoder::new().with_max_line_len(3);
-        assert_eq!(dec.decode(b"abcdef"), Progress::found(0, Err(LineTooLong { max: 3 })));
+        assert_eq!(
+            dec.decode(b"abcdef"),
+            Progress::found(0, Err(LineTooLong { max: 3 }))
+        );
         assert_eq!(dec.decode(b"abcdef"), Progress::partial(6));
         assert_eq!(
             dec.decode(b"gh\rx\n"),
             Progress::found(5, Ok(parse_line(b"x")))
         );
         // A CR ending the discarded line at the end of the input, LF next time.
-        assert_eq!(dec.decode(b"abcdef\r"), Progress::found(0, Err(LineTooLong { max: 3 })));
+        assert_eq!(
+            dec.decode(b"abcdef\r"),
+            Progress::found(0, Err(LineTooLong { max: 3 }))
+        );
         assert_eq!(dec.decode(b"abcdef\r"), Progress::partial(7));
         assert_eq!(
             dec.decode(b"\ny\n"),

@@ -3,11 +3,10 @@
 /// What one decoding call did: how many input bytes it consumed, and the item it found.
 ///
 /// Both layers return it: [`LineDecoder::decode`](crate::line::LineDecoder::decode) with a
-/// [`Line`](crate::line::Line) and [`Decoder::decode`](crate::Decoder::decode) with a
-/// [`Decoded`](crate::Decoded) item. Drop the first `consumed` bytes of the input and call
-/// again with the rest; `item` is `None` when more input is needed (partial input is not an
-/// error). Most callers use [`Decoder::feed`](crate::Decoder::feed) instead, which loops for
-/// them.
+/// [`Line`](crate::line::Line) and `Decoder::decode` (feature `alloc`) with a `Decoded`
+/// item. Drop the first `consumed` bytes of the input and call again with the rest; `item`
+/// is `None` when more input is needed (partial input is not an error). Most callers use
+/// `Decoder::feed` instead, which loops for them.
 ///
 /// ```
 /// # #[cfg(feature = "alloc")] {

@@ -15,7 +15,10 @@ pub fn feed_chunks<'a>(dec: &mut Decoder, chunks: impl IntoIterator<Item = &'a [
     for chunk in chunks {
         let mut items = dec.feed(chunk);
         out.extend(&mut items);
-        assert!(items.remainder().is_empty(), "an ended iterator used the chunk up");
+        assert!(
+            items.remainder().is_empty(),
+            "an ended iterator used the chunk up"
+        );
     }
     out
 }
@@ -32,7 +35,10 @@ pub fn feed_chunks_ref<'a>(
         while let Some(item) = items.next() {
             out.push(item.map(Decoded::from));
         }
-        assert!(items.remainder().is_empty(), "an ended iterator used the chunk up");
+        assert!(
+            items.remainder().is_empty(),
+            "an ended iterator used the chunk up"
+        );
     }
     out
 }
