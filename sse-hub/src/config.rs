@@ -1,0 +1,173 @@
+//! [`Config`]: queue and history bounds, limits, and the events the hub sends on its own.
+
+use std::time::Duration;
+
+use sse_core::{EncodedEvent, Event, Text};
+
+use crate::error::FinalEventError;
+
+/// How a [`Hub`](crate::Hub) bounds its queues and history, and what it sends on its own.
+///
+/// ```
+/// use std::time::Duration;
+/// use sse_hub::{Config, Hub};
+///
+/// let config = Config::default()
+///     .with_queue_capacity(64)                          // per subscriber
+///     .with_history_len(500)                            // per topic
+///     .with_history_max_age(Duration::from_secs(300))
+///     .with_reset_event_type("resync")?;                // checked: no line breaks
+/// let hub: Hub = Hub::new(config);
+/// assert_eq!(hub.config().queue_capacity(), 64);
+/// # Ok::<(), sse_core::EventError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    queue_capacity: usize,
+    history_len: usize,
+    history_max_age: Option<Duration>,
+    max_topics: usize,
+    reset_event_type: Text<'static>,
+    lag_event: Option<EncodedEvent>,
+}
+
+impl Default for Config {
+    /// A queue of [`DEFAULT_QUEUE_CAPACITY`](Self::DEFAULT_QUEUE_CAPACITY) events per
+    /// subscriber, [`DEFAULT_HISTORY_LEN`](Self::DEFAULT_HISTORY_LEN) events of history per
+    /// topic (no age limit), at most [`DEFAULT_MAX_TOPICS`](Self::DEFAULT_MAX_TOPICS) topics
+    /// per subscription, reset events of type `reset`, no final event on a lag disconnect.
+    fn default() -> Self {
+        Config {
+            queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
+            history_len: Self::DEFAULT_HISTORY_LEN,
+            history_max_age: None,
+            max_topics: Self::DEFAULT_MAX_TOPICS,
+            reset_event_type: Text::borrowed(Self::DEFAULT_RESET_EVENT_TYPE),
+            lag_event: None,
+        }
+    }
+}
+
+impl Config {
+    /// The default queue capacity: 256 events.
+    pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
+    /// The default history per topic: 1024 events.
+    pub const DEFAULT_HISTORY_LEN: usize = 1024;
+    /// The default topics per subscription: 64.
+    pub const DEFAULT_MAX_TOPICS: usize = 64;
+    /// The default type of the reset event: `reset`.
+    pub const DEFAULT_RESET_EVENT_TYPE: &'static str = "reset";
+
+    /// Events waiting for one subscriber before it counts as too slow: its stream then
+    /// ends (after what is queued, and the lag event if any) and the client reconnects
+    /// with its `Last-Event-ID`. At least 1.
+    pub fn with_queue_capacity(mut self, events: usize) -> Self {
+        self.queue_capacity = events.max(1);
+        self
+    }
+
+    /// Events kept per topic for replay. 0 keeps none: every resume is a reset.
+    pub fn with_history_len(mut self, events: usize) -> Self {
+        self.history_len = events;
+        self
+    }
+
+    /// Also forgets events older than `age`.
+    pub fn with_history_max_age(mut self, age: Duration) -> Self {
+        self.history_max_age = Some(age);
+        self
+    }
+
+    /// At most this many topics per subscription. At least 1.
+    pub fn with_max_topics(mut self, topics: usize) -> Self {
+        self.max_topics = topics.max(1);
+        self
+    }
+
+    /// The event type of the reset event: sent first when a `Last-Event-ID` cannot be
+    /// resumed from (older than the history, from another run, or malformed), so the page
+    /// reloads its state. Its data says why (`unknown-id` or `history-gone`); its id is the
+    /// hub's latest, so the next reconnect resumes from here.
+    ///
+    /// # Errors
+    ///
+    /// When the type holds a line break.
+    pub fn with_reset_event_type(
+        mut self,
+        event_type: impl Into<Text<'static>>,
+    ) -> Result<Self, sse_core::EventError> {
+        let event_type = event_type.into();
+        drop(Event::new().with_event_type(event_type.clone())?); // checked like any event type
+        self.reset_event_type = event_type;
+        Ok(self)
+    }
+
+    /// An event sent last to a subscriber disconnected for being too slow (e.g. a comment,
+    /// or an event the page shows as "reconnecting"). It must have no id.
+    ///
+    /// # Errors
+    ///
+    /// When it has an id, or cannot be encoded.
+    pub fn with_lag_event(mut self, event: Event<'_>) -> Result<Self, FinalEventError> {
+        self.lag_event = Some(final_event(event)?);
+        Ok(self)
+    }
+
+    /// Events waiting for one subscriber before it counts as too slow.
+    pub fn queue_capacity(&self) -> usize {
+        self.queue_capacity
+    }
+
+    /// Events kept per topic for replay.
+    pub fn history_len(&self) -> usize {
+        self.history_len
+    }
+
+    /// The age after which events are forgotten, if any.
+    pub fn history_max_age(&self) -> Option<Duration> {
+        self.history_max_age
+    }
+
+    /// Topics per subscription at most.
+    pub fn max_topics(&self) -> usize {
+        self.max_topics
+    }
+
+    /// The event type of the reset event.
+    pub fn reset_event_type(&self) -> &str {
+        &self.reset_event_type
+    }
+
+    pub(crate) fn lag_event(&self) -> Option<&EncodedEvent> {
+        self.lag_event.as_ref()
+    }
+}
+
+/// An event a stream ends with, checked to carry no id.
+pub(crate) fn final_event(event: Event<'_>) -> Result<EncodedEvent, FinalEventError> {
+    if event.id().is_some() {
+        return Err(FinalEventError::HasId);
+    }
+    event.to_encoded().map_err(FinalEventError::Encode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_at_least_one() {
+        let config = Config::default().with_queue_capacity(0).with_max_topics(0);
+        assert_eq!((config.queue_capacity(), config.max_topics()), (1, 1));
+    }
+
+    #[test]
+    fn final_events_carry_no_id() -> Result<(), sse_core::EventError> {
+        let with_id = Event::new().with_id(1)?.with_data("x");
+        assert!(matches!(final_event(with_id), Err(FinalEventError::HasId)));
+        assert!(Config::default().with_lag_event(Event::new().with_comment("slow")).is_ok());
+        assert!(Config::default().with_reset_event_type("a\nb").is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! The hub's errors: why a publish or a subscribe was refused.
+
+use std::fmt;
+
+use sse_core::{EncodeError, EventError};
+
+/// Why [`Hub::publish`](crate::Hub::publish) published nothing.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The hub was closed ([`Hub::close`](crate::Hub::close)).
+    Closed,
+    /// The item is not a valid event (e.g. an event type with a line break).
+    Event(EventError),
+    /// The event could not be encoded (JSON data that serialized differently).
+    Encode(EncodeError),
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublishError::Closed => f.write_str("the hub is closed"),
+            PublishError::Event(e) => write!(f, "invalid event: {e}"),
+            PublishError::Encode(e) => write!(f, "event could not be encoded: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PublishError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PublishError::Closed => None,
+            PublishError::Event(e) => Some(e),
+            PublishError::Encode(e) => Some(e),
+        }
+    }
+}
+
+impl From<EventError> for PublishError {
+    fn from(e: EventError) -> Self {
+        PublishError::Event(e)
+    }
+}
+
+impl From<EncodeError> for PublishError {
+    fn from(e: EncodeError) -> Self {
+        PublishError::Encode(e)
+    }
+}
+
+/// Why [`Hub::subscribe`](crate::Hub::subscribe) refused a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubscribeError {
+    /// The hub was closed ([`Hub::close`](crate::Hub::close)).
+    Closed,
+    /// More topics than [`Config::with_max_topics`](crate::Config::with_max_topics) allows.
+    TooManyTopics {
+        /// The limit.
+        max: usize,
+    },
+    /// No topic at all.
+    NoTopic,
+}
+
+impl fmt::Display for SubscribeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubscribeError::Closed => f.write_str("the hub is closed"),
+            SubscribeError::TooManyTopics { max } => {
+                write!(f, "too many topics for one subscription (at most {max})")
+            }
+            SubscribeError::NoTopic => f.write_str("a subscription needs at least one topic"),
+        }
+    }
+}
+
+impl std::error::Error for SubscribeError {}
+
+/// Why a final event (after a lag disconnect, or on close) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FinalEventError {
+    /// It has an `id`: it would move the client's last event ID past events it never got.
+    HasId,
+    /// It could not be encoded.
+    Encode(EncodeError),
+}
+
+impl fmt::Display for FinalEventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FinalEventError::HasId => f.write_str(
+                "a final event must not have an id: it would move the client's last event ID",
+            ),
+            FinalEventError::Encode(e) => write!(f, "final event could not be encoded: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FinalEventError {}

@@ -1,0 +1,480 @@
+//! [`Hub`]: publish from anywhere, subscribe with replay, close.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use sse_core::{EncodedEvent, Event, IntoEvent};
+
+use crate::config::{Config, final_event};
+use crate::error::{FinalEventError, PublishError, SubscribeError};
+use crate::id::{ConnectionId, EventId};
+use crate::memory::MemoryStore;
+use crate::message::Message;
+use crate::stats::{ConnectionInfo, Counters, Stats};
+use crate::store::{Entry, ResetReason, Store, Topic};
+use crate::subscription::{EndReason, Pushed, Queue, Slot, Subscription};
+
+/// Broadcasts events to many subscribers by topic, with bounded queues and replay.
+///
+/// A `Hub` is a cheap handle (`Clone + Send + Sync`): clone it into handlers, tasks and
+/// threads. [`publish`](Self::publish) is a plain call, not `async`: it works from a
+/// `std::thread`, `spawn_blocking` or any runtime, and never waits for a subscriber. `M` is
+/// what each subscriber carries ([`subscribe_with`](Self::subscribe_with)), for
+/// [`Target::Matching`](crate::Target::Matching) and [`connections`](Self::connections).
+///
+/// See the [crate docs](crate) for an axum handler.
+pub struct Hub<M: Send + Sync + 'static = ()> {
+    shared: Arc<Shared<M>>,
+}
+
+impl<M: Send + Sync + 'static> Clone for Hub<M> {
+    fn clone(&self) -> Self {
+        Hub {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<M: Send + Sync + 'static> Default for Hub<M> {
+    /// A hub with [`Config::default`], in memory.
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+impl<M: Send + Sync + 'static> fmt::Debug for Hub<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("config", &self.shared.config)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the handles share.
+pub(crate) struct Shared<M> {
+    config: Config,
+    counters: Arc<Counters>,
+    state: Mutex<State<M>>,
+}
+
+/// Everything behind the hub's lock.
+struct State<M> {
+    store: Box<dyn Store>,
+    topics: HashMap<Topic, Subscribers<M>>,
+    connections: HashMap<ConnectionId, Arc<Slot<M>>>,
+    next_connection: u64,
+    closed: bool,
+}
+
+/// A topic's subscribers, in a vector for fast fan-out, indexed for removal.
+struct Subscribers<M> {
+    slots: Vec<Arc<Slot<M>>>,
+    index: HashMap<ConnectionId, usize>,
+}
+
+impl<M> Default for Subscribers<M> {
+    fn default() -> Self {
+        Subscribers {
+            slots: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<M> Subscribers<M> {
+    fn insert(&mut self, slot: &Arc<Slot<M>>) {
+        self.index.insert(slot.id, self.slots.len());
+        self.slots.push(Arc::clone(slot));
+    }
+
+    fn remove(&mut self, id: ConnectionId) {
+        let Some(at) = self.index.remove(&id) else {
+            return;
+        };
+        self.slots.swap_remove(at);
+        if let Some(moved) = self.slots.get(at) {
+            self.index.insert(moved.id, at);
+        }
+    }
+}
+
+impl<M: Send + Sync + 'static> Hub<M> {
+    /// A hub keeping its history in memory ([`MemoryStore`]).
+    pub fn new(config: Config) -> Self {
+        let store = MemoryStore::new(config.history_len(), config.history_max_age());
+        Self::new_with_store(config, store)
+    }
+
+    /// A hub keeping its ids and history in `store`. The store's own bounds apply; the
+    /// config's history settings are for the default store.
+    pub fn new_with_store(config: Config, store: impl Store) -> Self {
+        let state = State {
+            store: Box::new(store),
+            topics: HashMap::new(),
+            connections: HashMap::new(),
+            next_connection: 0,
+            closed: false,
+        };
+        Hub {
+            shared: Arc::new(Shared {
+                config,
+                counters: Arc::default(),
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Publishes `event` to every subscriber of `topic`; returns the id it was given.
+    /// `event` is anything sse-core turns into an event: a string (data), an `(event type,
+    /// data)` pair, an [`Event`], JSON. Any `id` it has is replaced by the hub's.
+    ///
+    /// The event is encoded once; every subscriber gets the same shared bytes. A subscriber
+    /// whose queue is full is disconnected (it resumes with its `Last-Event-ID`): the
+    /// publisher never waits.
+    ///
+    /// # Errors
+    ///
+    /// When the hub is closed, or the event is invalid; then nothing was published.
+    pub fn publish<'a>(
+        &self,
+        topic: &'a str,
+        event: impl IntoEvent<'a>,
+    ) -> Result<EventId, PublishError> {
+        self.send(Message::new(topic, event.into_event()?))
+    }
+
+    /// Publishes a [`Message`]: an event with a [`Target`](crate::Target) and an optional
+    /// coalescing key.
+    ///
+    /// # Errors
+    ///
+    /// As [`publish`](Self::publish).
+    pub fn send(&self, message: Message<'_, M>) -> Result<EventId, PublishError> {
+        let Message {
+            topic,
+            event,
+            target,
+            key,
+        } = message;
+        let mut state = self.shared.state();
+        if state.closed {
+            return Err(PublishError::Closed);
+        }
+        let id = state.store.next_id();
+        let id_text = id.to_string();
+        let encoded = event.with_id(id_text.as_str())?.to_encoded()?;
+        let (topic, subscribers) = match state.topics.get_key_value(topic) {
+            Some((name, subscribers)) => (Arc::clone(name), subscribers.slots.as_slice()),
+            None => (Arc::from(topic), &[][..]),
+        };
+        let config = &self.shared.config;
+        let mut lagged = 0;
+        for slot in subscribers {
+            if !target.includes(slot.id, &slot.metadata) {
+                continue;
+            }
+            let key = key.as_ref().map(|k| (&topic, k));
+            let pushed = slot.queue().push(
+                &encoded,
+                key,
+                config.queue_capacity(),
+                config.lag_event(),
+            );
+            if pushed == Pushed::Lagged {
+                lagged += 1;
+                tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
+            }
+        }
+        if target.is_kept() {
+            state.store.keep(Entry::new(id, topic, encoded, key));
+        }
+        drop(state);
+        Counters::add(&self.shared.counters.published, 1);
+        Counters::add(&self.shared.counters.lag_disconnects, lagged);
+        Ok(id)
+    }
+
+    /// Subscribes to `topics`, resuming after `last_event_id` (the client's
+    /// `Last-Event-ID`, if it sent one), with default metadata.
+    ///
+    /// # Errors
+    ///
+    /// As [`subscribe_with`](Self::subscribe_with).
+    pub fn subscribe<T: AsRef<str>>(
+        &self,
+        topics: impl IntoIterator<Item = T>,
+        last_event_id: Option<&str>,
+    ) -> Result<Subscription<M>, SubscribeError>
+    where
+        M: Default,
+    {
+        self.subscribe_with(topics, last_event_id, M::default())
+    }
+
+    /// Subscribes to `topics` with `metadata`, resuming after `last_event_id`.
+    ///
+    /// With no `last_event_id` the stream starts with the next event published. With one,
+    /// it first replays every kept event of these topics after it, oldest first, then
+    /// goes live, with no gap and no duplicate however publishers race (the replay is
+    /// taken and the subscriber registered at one instant). When the id cannot be resumed
+    /// from (unknown, malformed, from another run, or older than the history), the stream
+    /// starts with a reset event instead ([`Config::with_reset_event_type`]).
+    ///
+    /// # Errors
+    ///
+    /// When the hub is closed, or there are no topics or more than
+    /// [`Config::max_topics`].
+    pub fn subscribe_with<T: AsRef<str>>(
+        &self,
+        topics: impl IntoIterator<Item = T>,
+        last_event_id: Option<&str>,
+        metadata: M,
+    ) -> Result<Subscription<M>, SubscribeError> {
+        let config = &self.shared.config;
+        let max = config.max_topics();
+        let mut state = self.shared.state();
+        if state.closed {
+            return Err(SubscribeError::Closed);
+        }
+        let mut names: Vec<Topic> = Vec::new();
+        for topic in topics {
+            let topic = topic.as_ref();
+            if names.iter().any(|t| &**t == topic) {
+                continue;
+            }
+            if names.len() == max {
+                return Err(SubscribeError::TooManyTopics { max });
+            }
+            names.push(match state.topics.get_key_value(topic) {
+                Some((name, _)) => Arc::clone(name),
+                None => Arc::from(topic),
+            });
+        }
+        if names.is_empty() {
+            return Err(SubscribeError::NoTopic);
+        }
+        state.next_connection += 1;
+        let id = ConnectionId(state.next_connection);
+        let (replay, reset) = state.replay(&names, last_event_id, config);
+        let replayed = replay.len();
+        let slot = Arc::new(Slot {
+            id,
+            topics: names.into_boxed_slice(),
+            metadata,
+            connected_at: SystemTime::now(),
+            delivered: Default::default(),
+            queue: Mutex::new(Queue::new(replay)),
+        });
+        for topic in &slot.topics {
+            state.topics.entry(Arc::clone(topic)).or_default().insert(&slot);
+        }
+        state.connections.insert(id, Arc::clone(&slot));
+        drop(state);
+        let counters = &self.shared.counters;
+        Counters::add(&counters.subscribed, 1);
+        Counters::add(&counters.subscribers, 1);
+        match reset {
+            Some(reason) => {
+                Counters::add(&counters.resets, 1);
+                tracing::info!(connection = %id, topics = ?slot.topics, last_event_id, %reason, "SSE subscriber cannot resume: reset event sent");
+            }
+            None => Counters::add(&counters.replayed, replayed as u64),
+        }
+        tracing::debug!(connection = %id, topics = ?slot.topics, replayed, "SSE subscriber joined");
+        Ok(Subscription::new(
+            slot,
+            Arc::downgrade(&self.shared),
+            Arc::clone(counters),
+        ))
+    }
+
+    /// Ends every subscription, after the events already queued for it, and refuses new
+    /// publishes and subscriptions. Streams end at once, so a server's graceful shutdown
+    /// is not held up by open event streams. Browsers reconnect, and resume from their
+    /// `Last-Event-ID` once a server is back.
+    pub fn close(&self) {
+        self.shared.close(None, EndReason::Closed);
+    }
+
+    /// Like [`close`](Self::close), with `event` sent last on every stream (e.g. a
+    /// comment, or an event the page shows as "server restarting").
+    ///
+    /// # Errors
+    ///
+    /// When `event` has an id (it would move the clients' last event ID) or cannot be
+    /// encoded; then nothing is closed.
+    pub fn close_with(&self, event: Event<'_>) -> Result<(), FinalEventError> {
+        let last = final_event(event)?;
+        self.shared.close(Some(last), EndReason::Closed);
+        Ok(())
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.state().closed
+    }
+
+    /// The counters, read without a lock.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// The latest id given to an event (sequence 0 before any).
+    pub fn last_id(&self) -> EventId {
+        self.shared.state().store.last_id()
+    }
+
+    /// Each topic with subscribers, and how many.
+    pub fn topics(&self) -> Vec<(Topic, usize)> {
+        let state = self.shared.state();
+        let mut topics: Vec<_> = state
+            .topics
+            .iter()
+            .map(|(topic, subscribers)| (Arc::clone(topic), subscribers.slots.len()))
+            .collect();
+        topics.sort();
+        topics
+    }
+
+    /// Every live connection, oldest first.
+    pub fn connections(&self) -> Vec<ConnectionInfo<M>>
+    where
+        M: Clone,
+    {
+        let slots: Vec<Arc<Slot<M>>> = self.shared.state().connections.values().cloned().collect();
+        let mut connections: Vec<_> = slots
+            .iter()
+            .map(|slot| ConnectionInfo {
+                id: slot.id,
+                topics: slot.topics.to_vec(),
+                metadata: slot.metadata.clone(),
+                connected_at: slot.connected_at,
+                delivered: slot.delivered.load(std::sync::atomic::Ordering::Relaxed),
+                pending: slot.pending(),
+                last_activity: slot.last_activity(),
+            })
+            .collect();
+        connections.sort_by_key(|c| c.id);
+        connections
+    }
+}
+
+impl<M> Shared<M> {
+    /// The state, even if a thread panicked while holding the lock (the hub never leaves
+    /// it half-changed across a call that can panic).
+    fn state(&self) -> MutexGuard<'_, State<M>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Ends every subscription with `reason`, `last` sent last.
+    fn close(&self, last: Option<EncodedEvent>, reason: EndReason) {
+        let mut state = self.state();
+        state.closed = true;
+        for slot in state.connections.values() {
+            slot.queue().end(reason, last.clone());
+        }
+    }
+
+    /// Forgets a subscription (its stream was dropped).
+    pub(crate) fn unsubscribe(&self, slot: &Slot<M>) {
+        let mut state = self.state();
+        if state.connections.remove(&slot.id).is_none() {
+            return;
+        }
+        for topic in &slot.topics {
+            if let Some(subscribers) = state.topics.get_mut(topic) {
+                subscribers.remove(slot.id);
+                if subscribers.slots.is_empty() {
+                    state.topics.remove(topic);
+                }
+            }
+        }
+        drop(state);
+        self.counters.subscribers.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(connection = %slot.id, "SSE subscriber left");
+    }
+}
+
+impl<M> Drop for Shared<M> {
+    /// The last hub handle is gone: every stream ends after what is queued.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        for slot in state.connections.values() {
+            slot.queue().end(EndReason::HubDropped, None);
+        }
+    }
+}
+
+impl<M> State<M> {
+    /// What a new subscriber of `topics` gets first: the replay after `last_event_id`, or
+    /// a reset event and why.
+    fn replay(
+        &mut self,
+        topics: &[Topic],
+        last_event_id: Option<&str>,
+        config: &Config,
+    ) -> (VecDeque<EncodedEvent>, Option<ResetReason>) {
+        let Some(text) = last_event_id else {
+            return (VecDeque::new(), None);
+        };
+        let mut entries = Vec::new();
+        let resumed = match EventId::parse(text) {
+            Some(after) => self.store.replay(topics, after, &mut entries),
+            None => Err(ResetReason::UnknownId),
+        };
+        match resumed {
+            Ok(()) => (coalesced(entries), None),
+            Err(reason) => {
+                let reset = reset_event(config, self.store.last_id(), reason);
+                (reset.into_iter().collect(), Some(reason))
+            }
+        }
+    }
+}
+
+/// The replayed events, each keyed one only in its newest version.
+fn coalesced(entries: Vec<Entry>) -> VecDeque<EncodedEvent> {
+    let mut newest: HashMap<(&str, &str), EventId> = HashMap::new();
+    for entry in &entries {
+        if let Some(key) = &entry.key {
+            newest.insert((&entry.topic, key), entry.id);
+        }
+    }
+    entries
+        .iter()
+        .filter(|entry| match &entry.key {
+            Some(key) => newest.get(&(&*entry.topic, &**key)) == Some(&entry.id),
+            None => true,
+        })
+        .map(|entry| entry.event.clone())
+        .collect()
+}
+
+/// The reset event: the configured type, the reason as data, the latest id as its id.
+fn reset_event(config: &Config, latest: EventId, reason: ResetReason) -> Option<EncodedEvent> {
+    let event = Event::new()
+        .with_event_type(config.reset_event_type())
+        .and_then(|event| event.with_id(latest.to_string()))
+        .map(|event| event.with_data(reason.as_str()));
+    // The type was checked when configured and an id is visible ASCII: this cannot fail,
+    // but if it did, the operator must hear of it.
+    match event.map(|event| event.to_encoded()) {
+        Ok(Ok(encoded)) => Some(encoded),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "SSE reset event could not be encoded");
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, "SSE reset event could not be built");
+            None
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! # sse-hub
+//!
+//! One publisher, many Server-Sent Events clients: topics, bounded per-client queues,
+//! gap-free replay from `Last-Event-ID`, and a shutdown that does not hang.
+//!
+//! - **Publish from anywhere.** [`Hub`] is `Clone + Send + Sync`; [`Hub::publish`] is a
+//!   plain call (no `async`, no runtime handle) that never waits for a client.
+//! - **Encode once.** Each event is encoded once by sse-core into an
+//!   [`EncodedEvent`](sse_core::EncodedEvent); every subscriber gets the same shared bytes.
+//! - **Ids and replay.** The hub gives each event its SSE `id` ([`EventId`]: a random epoch
+//!   per hub, then a sequence number), keeps a bounded history per topic, and
+//!   [`Hub::subscribe`] replays what a reconnecting client missed, then goes live, with no
+//!   gap and no duplicate. An id it cannot resume from gets a **reset** event first, never
+//!   a silent hole.
+//! - **Slow clients.** A client whose queue fills up is disconnected (after what is
+//!   queued); its browser reconnects and the replay fills the gap. Nothing is dropped
+//!   silently. [`Message::with_key`] coalesces progress-style events instead.
+//! - **Targets.** Everyone on a topic, everyone but some connections, one connection, or
+//!   the connections whose metadata matches ([`Target`]).
+//! - **Shutdown.** [`Hub::close`] ends every stream at once.
+//! - **Runtime-agnostic.** [`Subscription`] is a `futures_core::Stream` that needs no
+//!   particular runtime; the history sits behind [`Store`] ([`MemoryStore`] by default).
+//!
+//! ## With axum
+//!
+//! A handler that resumes from the browser's `Last-Event-ID`, and a publisher on a plain
+//! thread:
+//!
+//! ```
+//! use axum::{Router, extract::State, http::StatusCode, routing::get};
+//! use sse_axum::{LastEventId, Sse};
+//! use sse_hub::{Hub, Subscription};
+//!
+//! async fn events(
+//!     State(hub): State<Hub>,
+//!     LastEventId(last): LastEventId,
+//! ) -> Result<Sse<Subscription>, StatusCode> {
+//!     let subscription = hub
+//!         .subscribe(["news"], last.as_deref())
+//!         .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+//!     Ok(Sse::new(subscription))
+//! }
+//!
+//! let hub = Hub::default();
+//! let publisher = hub.clone();
+//! std::thread::spawn(move || {
+//!     for n in 0..3 {
+//!         let _ = publisher.publish("news", ("headline", format!("<li>story {n}</li>")));
+//!     }
+//! });
+//! let app: Router = Router::new().route("/events", get(events)).with_state(hub.clone());
+//! // On shutdown: `hub.close()` ends every open stream, so
+//! // `axum::serve(..).with_graceful_shutdown(..)` returns at once.
+//! # hub.close();
+//! ```
+//!
+//! ## Without a server
+//!
+//! ```
+//! use futures_util::StreamExt;
+//! use sse_hub::Hub;
+//!
+//! # futures_util::FutureExt::now_or_never(async {
+//! let hub: Hub = Hub::default();
+//! let mut early = hub.subscribe(["news"], None)?;
+//! let first = hub.publish("news", "one")?;
+//! hub.publish("news", "two")?;
+//! assert_eq!(early.next().await.map(|e| e.into_bytes()),
+//!     Some(format!("id: {first}\ndata: one\n\n").into()));
+//! // A client that saw "one" resumes after it: it gets "two" and then live events.
+//! let mut resumed = hub.subscribe(["news"], Some(&first.to_string()))?;
+//! let two = resumed.next().await.map(|e| e.into_bytes()).unwrap_or_default();
+//! assert!(two.ends_with(b"data: two\n\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap_or(Ok(()))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | (none yet) | | the in-memory hub needs no feature |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod error;
+mod hub;
+mod id;
+mod memory;
+mod message;
+mod stats;
+mod store;
+mod subscription;
+
+pub use config::Config;
+pub use error::{FinalEventError, PublishError, SubscribeError};
+pub use hub::Hub;
+pub use id::{ConnectionId, EventId};
+pub use memory::MemoryStore;
+pub use message::{Message, Target};
+pub use stats::{ConnectionInfo, Stats};
+pub use store::{Entry, ResetReason, Store, Topic};
+pub use subscription::{EndReason, Subscription};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    /// Handles go to threads and handlers; subscriptions into response bodies.
+    #[test]
+    fn handles_and_subscriptions_are_send_and_sync() {
+        send_sync::<Hub>();
+        send_sync::<Hub<String>>();
+        send_sync::<Subscription>();
+        send_sync::<PublishError>();
+    }
+}

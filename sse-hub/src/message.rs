@@ -1,0 +1,125 @@
+//! [`Message`]: an event with its topic, who gets it ([`Target`]) and its coalescing key.
+
+use std::fmt;
+use std::sync::Arc;
+
+use sse_core::Event;
+
+use crate::id::ConnectionId;
+
+/// Who gets a published event, among the subscribers of its topic.
+///
+/// `All` and `AllExcept` events are kept in the topic's history and replayed to any
+/// reconnecting subscriber (a reconnection is a new connection, so an exclusion does not
+/// follow it). `Connection` and `Matching` events are live only: they are not replayed. To
+/// reach one user durably, give the user a topic of their own (`"user:42"`).
+pub enum Target<M> {
+    /// Every subscriber of the topic.
+    All,
+    /// Every subscriber of the topic but these connections (e.g. the tab that posted).
+    AllExcept(Vec<ConnectionId>),
+    /// One connection.
+    Connection(ConnectionId),
+    /// The subscribers whose metadata matches (e.g. every connection of one user).
+    Matching(Arc<dyn Fn(&M) -> bool + Send + Sync>),
+}
+
+impl<M> Target<M> {
+    /// The subscribers whose metadata satisfies `predicate`.
+    pub fn matching(predicate: impl Fn(&M) -> bool + Send + Sync + 'static) -> Self {
+        Target::Matching(Arc::new(predicate))
+    }
+
+    /// Whether the event goes to `connection`, whose metadata is `metadata`.
+    pub(crate) fn includes(&self, connection: ConnectionId, metadata: &M) -> bool {
+        match self {
+            Target::All => true,
+            Target::AllExcept(excluded) => !excluded.contains(&connection),
+            Target::Connection(only) => *only == connection,
+            Target::Matching(predicate) => predicate(metadata),
+        }
+    }
+
+    /// Whether the event is kept for replay.
+    pub(crate) fn is_kept(&self) -> bool {
+        matches!(self, Target::All | Target::AllExcept(_))
+    }
+}
+
+impl<M> Clone for Target<M> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::All => Target::All,
+            Target::AllExcept(ids) => Target::AllExcept(ids.clone()),
+            Target::Connection(id) => Target::Connection(*id),
+            Target::Matching(predicate) => Target::Matching(Arc::clone(predicate)),
+        }
+    }
+}
+
+impl<M> fmt::Debug for Target<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::All => f.write_str("All"),
+            Target::AllExcept(ids) => f.debug_tuple("AllExcept").field(ids).finish(),
+            Target::Connection(id) => f.debug_tuple("Connection").field(id).finish(),
+            Target::Matching(_) => f.write_str("Matching(..)"),
+        }
+    }
+}
+
+/// An event to publish, with its topic, [`Target`] and coalescing key; see
+/// [`Hub::send`](crate::Hub::send). [`Hub::publish`](crate::Hub::publish) is the short
+/// form for an event to everyone.
+///
+/// ```
+/// use sse_core::Event;
+/// use sse_hub::{Hub, Message, Target};
+///
+/// #[derive(Default)]
+/// struct User { name: String }
+///
+/// let hub: Hub<User> = Hub::default();
+/// let alice = hub.subscribe_with(["chat"], None, User { name: "alice".into() })?;
+/// let bob = hub.subscribe_with(["chat"], None, User { name: "bob".into() })?;
+/// let event = Event::new().with_event_type("mention")?.with_data("hi alice");
+/// let to_alice = Target::matching(|user: &User| user.name == "alice");
+/// hub.send(Message::new("chat", event).with_target(to_alice))?;
+/// assert_eq!((alice.pending(), bob.pending()), (1, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a message does nothing until it is sent with `Hub::send`"]
+pub struct Message<'a, M> {
+    pub(crate) topic: &'a str,
+    pub(crate) event: Event<'a>,
+    pub(crate) target: Target<M>,
+    pub(crate) key: Option<Arc<str>>,
+}
+
+impl<'a, M> Message<'a, M> {
+    /// `event` for every subscriber of `topic`.
+    pub fn new(topic: &'a str, event: Event<'a>) -> Self {
+        Message {
+            topic,
+            event,
+            target: Target::All,
+            key: None,
+        }
+    }
+
+    /// Sends it only to `target` among the topic's subscribers.
+    pub fn with_target(mut self, target: Target<M>) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Coalesces it under `key`: an event of the same topic and key still waiting in a
+    /// subscriber's queue is replaced by this one (it leaves the queue and this one joins
+    /// at the end), and a replay sends only the newest event of each key. For progress
+    /// bars and dashboards, where only the latest value matters.
+    pub fn with_key(mut self, key: impl Into<Arc<str>>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+}
