@@ -478,3 +478,220 @@ fn reset_event(config: &Config, latest: EventId, reason: ResetReason) -> Option<
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::{FutureExt, StreamExt};
+
+    use super::*;
+    use crate::message::Target;
+
+    /// Everything the stream yields without waiting, as text; `"<end>"` if it ended.
+    fn drain<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(item) = sub.next().now_or_never() {
+            match item {
+                Some(event) => out.push(String::from_utf8_lossy(event.as_bytes()).into_owned()),
+                None => {
+                    out.push("<end>".into());
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The data of each event in `texts` (`"<end>"` kept).
+    fn data(texts: &[String]) -> Vec<String> {
+        texts
+            .iter()
+            .map(|t| match t.lines().find_map(|l| l.strip_prefix("data: ")) {
+                Some(data) => data.to_owned(),
+                None => t.trim_end().to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_subscriber_gets_the_same_shared_bytes_in_order() -> Result<(), PublishError> {
+        let hub: Hub = Hub::default();
+        let mut a = hub.subscribe(["t"], None).map_err(|_| PublishError::Closed)?;
+        let mut b = hub.subscribe(["t", "u"], None).map_err(|_| PublishError::Closed)?;
+        let one = hub.publish("t", "one")?;
+        let two = hub.publish("u", ("kind", "two"))?;
+        assert_eq!(two.seq(), one.seq() + 1);
+        assert_eq!(two.epoch(), one.epoch());
+        let (Some(Some(x)), Some(Some(y))) = (a.next().now_or_never(), b.next().now_or_never()) else {
+            panic!("both got the first event");
+        };
+        assert_eq!(x.as_bytes().as_ptr(), y.as_bytes().as_ptr(), "one encoding, shared");
+        assert_eq!(x.as_bytes(), format!("id: {one}\ndata: one\n\n").as_bytes());
+        assert_eq!(drain(&mut a), Vec::<String>::new());
+        assert_eq!(drain(&mut b), [format!("event: kind\nid: {two}\ndata: two\n\n")]);
+        Ok(())
+    }
+
+    #[test]
+    fn resume_replays_what_was_missed_then_goes_live() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::default();
+        let ids: Vec<EventId> = (0..4)
+            .map(|n| hub.publish(if n % 2 == 0 { "a" } else { "b" }, n.to_string()))
+            .collect::<Result<_, _>>()?;
+        let mut sub = hub.subscribe(["a", "b"], Some(&ids[0].to_string()))?;
+        hub.publish("a", "live")?;
+        hub.publish("other", "not mine")?;
+        assert_eq!(data(&drain(&mut sub)), ["1", "2", "3", "live"]);
+        assert_eq!(hub.stats().replayed, 3);
+        // From the latest id: nothing to replay.
+        let mut sub = hub.subscribe(["a"], Some(&hub.last_id().to_string()))?;
+        assert!(drain(&mut sub).is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn an_id_that_cannot_be_resumed_from_gets_a_reset_event() -> Result<(), Box<dyn std::error::Error>> {
+        let config = Config::default().with_history_len(2).with_reset_event_type("resync")?;
+        let hub: Hub = Hub::new(config);
+        let first = hub.publish("a", "1")?;
+        for n in 2..=4 {
+            hub.publish("a", n.to_string())?;
+        }
+        let latest = hub.last_id();
+        let foreign = Hub::<()>::default().publish("a", "x")?.to_string();
+        let huge = "9".repeat(100_000);
+        for (last, reason) in [
+            (first.to_string(), "history-gone"),
+            (foreign, "unknown-id"),
+            ("not an id".into(), "unknown-id"),
+            (huge, "unknown-id"),
+            (String::new(), "unknown-id"),
+        ] {
+            let mut sub = hub.subscribe(["a"], Some(&last))?;
+            let got = drain(&mut sub);
+            assert_eq!(got, [format!("event: resync\nid: {latest}\ndata: {reason}\n\n")]);
+        }
+        assert_eq!(hub.stats().resets, 5);
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_queue_ends_the_stream_after_what_is_queued() -> Result<(), Box<dyn std::error::Error>> {
+        let config = Config::default()
+            .with_queue_capacity(2)
+            .with_lag_event(Event::new().with_comment("too slow"))?;
+        let hub: Hub = Hub::new(config);
+        let mut slow = hub.subscribe(["t"], None)?;
+        let mut fast = hub.subscribe(["t"], None)?;
+        hub.publish("t", "1")?;
+        hub.publish("t", "2")?;
+        assert_eq!(data(&drain(&mut fast)), ["1", "2"]);
+        hub.publish("t", "3")?; // the publisher does not wait: `slow` is cut off
+        assert_eq!(slow.end_reason(), Some(EndReason::Lagged));
+        hub.publish("t", "4")?;
+        assert_eq!(data(&drain(&mut slow)), ["1", "2", ":too slow", "<end>"]);
+        assert_eq!(data(&drain(&mut fast)), ["3", "4"]);
+        assert_eq!(hub.stats().lag_disconnects, 1);
+        assert!(drain(&mut slow).ends_with(&["<end>".to_owned()]));
+        Ok(())
+    }
+
+    #[test]
+    fn a_newer_event_with_the_same_key_replaces_the_queued_one() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::new(Config::default().with_queue_capacity(2));
+        let start = hub.last_id().to_string();
+        let mut sub = hub.subscribe(["jobs"], None)?;
+        for n in 0..100 {
+            let progress = Event::new().with_event_type("progress")?.with_data(n.to_string());
+            hub.send(Message::new("jobs", progress).with_key("job-1"))?;
+        }
+        hub.publish("jobs", "done")?;
+        assert_eq!(data(&drain(&mut sub)), ["99", "done"]);
+        assert_eq!(sub.end_reason(), None, "coalescing kept the queue short");
+        let mut resumed = hub.subscribe(["jobs"], Some(&start))?;
+        assert_eq!(data(&drain(&mut resumed)), ["99", "done"], "replay is coalesced too");
+        Ok(())
+    }
+
+    #[test]
+    fn targets_pick_subscribers_and_only_broadcasts_are_replayed() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub<&'static str> = Hub::default();
+        let start = hub.last_id().to_string();
+        let mut alice = hub.subscribe_with(["chat"], None, "alice")?;
+        let mut bob = hub.subscribe_with(["chat"], None, "bob")?;
+        let send = |target: Target<&'static str>, text: &'static str| {
+            hub.send(Message::new("chat", Event::new().with_data(text)).with_target(target))
+        };
+        send(Target::AllExcept(vec![alice.id()]), "from alice")?;
+        send(Target::Connection(alice.id()), "to alice")?;
+        send(Target::matching(|user: &&str| *user == "bob"), "for bob")?;
+        send(Target::All, "all")?;
+        assert_eq!(data(&drain(&mut alice)), ["to alice", "all"]);
+        assert_eq!(data(&drain(&mut bob)), ["from alice", "for bob", "all"]);
+        let mut later = hub.subscribe_with(["chat"], Some(&start), "carol")?;
+        assert_eq!(data(&drain(&mut later)), ["from alice", "all"]);
+        Ok(())
+    }
+
+    #[test]
+    fn close_ends_every_stream_and_refuses_new_work() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::default();
+        let mut sub = hub.subscribe(["t"], None)?;
+        hub.publish("t", "queued")?;
+        assert!(hub.close_with(Event::new().with_id(1)?.with_data("x")).is_err());
+        hub.close_with(Event::new().with_event_type("bye")?.with_data("restarting"))?;
+        assert!(hub.is_closed());
+        assert_eq!(data(&drain(&mut sub)), ["queued", "restarting", "<end>"]);
+        assert_eq!(sub.end_reason(), Some(EndReason::Closed));
+        assert!(matches!(hub.publish("t", "late"), Err(PublishError::Closed)));
+        assert!(matches!(hub.subscribe(["t"], None), Err(SubscribeError::Closed)));
+        Ok(())
+    }
+
+    #[test]
+    fn a_dropped_subscription_is_unregistered_at_once() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub<u32> = Hub::default();
+        let a = hub.subscribe_with(["x", "y"], None, 1)?;
+        let b = hub.subscribe_with(["y"], None, 2)?;
+        assert_eq!(hub.topics(), [(Arc::from("x"), 1), (Arc::from("y"), 2)]);
+        let ids: Vec<_> = hub.connections().iter().map(|c| (c.id, c.metadata)).collect();
+        assert_eq!(ids, [(a.id(), 1), (b.id(), 2)]);
+        drop(a);
+        assert_eq!(hub.topics(), [(Arc::from("y"), 1)]);
+        assert_eq!(hub.stats().subscribers, 1);
+        drop(b);
+        assert!(hub.topics().is_empty() && hub.connections().is_empty());
+        assert_eq!(hub.stats().subscribers, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn dropping_every_hub_handle_ends_the_streams() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::default();
+        let mut sub = hub.subscribe(["t"], None)?;
+        hub.publish("t", "last")?;
+        drop(hub);
+        assert_eq!(data(&drain(&mut sub)), ["last", "<end>"]);
+        assert_eq!(sub.end_reason(), Some(EndReason::HubDropped));
+        Ok(())
+    }
+
+    #[test]
+    fn topic_limits_are_enforced() {
+        let hub: Hub = Hub::new(Config::default().with_max_topics(2));
+        let none: [&str; 0] = [];
+        assert!(matches!(hub.subscribe(none, None), Err(SubscribeError::NoTopic)));
+        assert!(matches!(
+            hub.subscribe(["a", "b", "c"], None),
+            Err(SubscribeError::TooManyTopics { max: 2 })
+        ));
+        let dup = hub.subscribe(["a", "a", "b", "a"], None);
+        assert_eq!(dup.map(|s| s.topics().len()).ok(), Some(2));
+    }
+
+    #[test]
+    fn invalid_events_publish_nothing() {
+        let hub: Hub = Hub::default();
+        assert!(matches!(hub.publish("t", ("bad\ntype", "x")), Err(PublishError::Event(_))));
+        assert_eq!((hub.stats().published, hub.last_id().seq()), (0, 0));
+    }
+}
