@@ -1,6 +1,72 @@
 //! # sse-core
 //!
-//! Server-Sent Events, the protocol only: no I/O, no clock, no async, `#![no_std]
+//! Server-Sent Events, the protocol only: no I/O, no clock, no async, `#![no_std]`.
+//!
+//! - **Encoder**: [`Event`] borrows (or owns) its text, validates every field as it is set,
+//!   and encodes with no allocation into a `&mut [u8]`, a `Vec<u8>` or any `bytes::BufMut`.
+//!   [`Event::encoded_len`] is exact and constant-time. `EncodedEvent` (feature `bytes`)
+//!   is an event encoded once and shared by reference count.
+//! - **Decoder**: follows the WHATWG "interpreting an event stream" algorithm at any
+//!   chunking, in linear time and bounded memory: with `alloc`, `Decoder` yields owned
+//!   `MessageEvent`s (one allocation each, `Decoder::feed`) or lends `MessageEventRef`s
+//!   (no allocation, `Decoder::feed_ref`); the zero-copy line layer
+//!   ([`line::LineDecoder`]) needs no allocator at all.
+//!
+//! Framework adapters (`sse-hyper`, `sse-axum`, `sse-warp`) are thin glue over this crate.
+//!
+//! ```
+//! use sse_core::Event;
+//!
+//! let event = Event::new().with_event_type("greeting")?.with_id(1)?.with_data("hello\nworld");
+//! let mut buf = [0u8; 64];
+//! let n = event.encode_to_slice(&mut buf)?;
+//! assert_eq!(&buf[..n], b"event: greeting\nid: 1\ndata: hello\ndata: world\n\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Decoding, as a client does, chunk by chunk as the bytes arrive:
+//!
+//! ```
+//! # #[cfg(feature = "alloc")] {
+//! use sse_core::{Decoded, Decoder};
+//!
+//! let mut decoder = Decoder::new();
+//! let mut events = Vec::new();
+//! for chunk in [&b"id: 7\ndata: hel"[..], b"lo\r", b"\n\r\n"] {
+//!     for item in decoder.feed(chunk) {
+//!         if let Ok(Decoded::Event(event)) = item {
+//!             events.push((event.data().to_owned(), event.last_event_id().to_owned()));
+//!         }
+//!     }
+//! }
+//! assert_eq!(events, [("hello".to_owned(), "7".to_owned())]);
+//! # }
+//! ```
+//!
+//! ## API conventions
+//!
+//! - **One path per type.** Everything is at the crate root, except the line layer, which
+//!   is in [`line`](mod@line) (few need it, and its `Line` would read ambiguously at the root).
+//! - **Names.** `new()` makes a value; `with_*(self, ..)` sets one thing on a value being
+//!   built and returns it (a `Result` when the value is checked); a getter has the plain
+//!   name, never `get_`. Names come from the standard: `event_type`, `last_event_id`,
+//!   `reconnection_time`.
+//! - **One result shape.** Each step of either decoder returns a [`Progress`]: bytes
+//!   consumed, and the item found if any.
+//! - **Room to grow.** Enums and [`Limits`] are `#[non_exhaustive]`.
+//!
+//! ## Features
+//!
+//! | feature | default | implies | what it adds |
+//! |---|---|---|---|
+//! | `std` | yes | `alloc` | `std` support in dependencies (nothing else: errors use `core::error::Error`) |
+//! | `alloc` | via `std` | | owned events (`Event<'static>` from `String`), `Event::encode_to_vec`, `Event::into_owned`, the event-layer `Decoder` |
+//! | `bytes` | no | | `Event::encode_to_buf` into any `bytes::BufMut`, `Event::to_bytes`, `EncodedEvent` |
+//! | `serde` | no | `std` | `Event::with_json_data`, `Json`, `serde_json::Value` as an event |
+//!
+//! With no features, the encoder (into slices) and the line-layer decoder remain: enough for
+//! a microcontroller. Features only add API; none changes behaviour.
+#![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
