@@ -166,7 +166,11 @@ mod tests {
     fn final_events_carry_no_id() -> Result<(), sse_core::EventError> {
         let with_id = Event::new().with_id(1)?.with_data("x");
         assert!(matches!(final_event(with_id), Err(FinalEventError::HasId)));
-        assert!(Config::default().with_lag_event(Event::new().with_comment("slow")).is_ok());
+        assert!(
+            Config::default()
+                .with_lag_event(Event::new().with_comment("slow"))
+                .is_ok()
+        );
         assert!(Config::default().with_reset_event_type("a\nb").is_err());
         Ok(())
     }

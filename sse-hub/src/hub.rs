@@ -98,7 +98,17 @@ impl<M> Subscribers<M> {
         if let Some(moved) = self.slots.get(at) {
             self.index.insert(moved.id, at);
         }
+        if sparse(self.slots.len(), self.slots.capacity()) {
+            self.slots.shrink_to(self.slots.len() * 2);
+            self.index.shrink_to(self.slots.len() * 2);
+        }
     }
+}
+
+/// Whether a collection holds so little of its capacity that it should give memory back
+/// (a crowd of subscribers left): amortized, since it then keeps twice what it holds.
+fn sparse(len: usize, capacity: usize) -> bool {
+    capacity > 64 && len < capacity / 4
 }
 
 impl<M: Send + Sync + 'static> Hub<M> {
@@ -182,12 +192,9 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 continue;
             }
             let key = key.as_ref().map(|k| (&topic, k));
-            let pushed = slot.queue().push(
-                &encoded,
-                key,
-                config.queue_capacity(),
-                config.lag_event(),
-            );
+            let pushed =
+                slot.queue()
+                    .push(&encoded, key, config.queue_capacity(), config.lag_event());
             if pushed == Pushed::Lagged {
                 lagged += 1;
                 tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
@@ -274,7 +281,11 @@ impl<M: Send + Sync + 'static> Hub<M> {
             queue: Mutex::new(Queue::new(replay)),
         });
         for topic in &slot.topics {
-            state.topics.entry(Arc::clone(topic)).or_default().insert(&slot);
+            state
+                .topics
+                .entry(Arc::clone(topic))
+                .or_default()
+                .insert(&slot);
         }
         state.connections.insert(id, Arc::clone(&slot));
         drop(state);
@@ -397,8 +408,18 @@ impl<M> Shared<M> {
                 }
             }
         }
+        if sparse(state.connections.len(), state.connections.capacity()) {
+            let keep = state.connections.len() * 2;
+            state.connections.shrink_to(keep);
+        }
+        if sparse(state.topics.len(), state.topics.capacity()) {
+            let keep = state.topics.len() * 2;
+            state.topics.shrink_to(keep);
+        }
         drop(state);
-        self.counters.subscribers.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.counters
+            .subscribers
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(connection = %slot.id, "SSE subscriber left");
     }
 }
@@ -515,19 +536,31 @@ mod tests {
     #[test]
     fn every_subscriber_gets_the_same_shared_bytes_in_order() -> Result<(), PublishError> {
         let hub: Hub = Hub::default();
-        let mut a = hub.subscribe(["t"], None).map_err(|_| PublishError::Closed)?;
-        let mut b = hub.subscribe(["t", "u"], None).map_err(|_| PublishError::Closed)?;
+        let mut a = hub
+            .subscribe(["t"], None)
+            .map_err(|_| PublishError::Closed)?;
+        let mut b = hub
+            .subscribe(["t", "u"], None)
+            .map_err(|_| PublishError::Closed)?;
         let one = hub.publish("t", "one")?;
         let two = hub.publish("u", ("kind", "two"))?;
         assert_eq!(two.seq(), one.seq() + 1);
         assert_eq!(two.epoch(), one.epoch());
-        let (Some(Some(x)), Some(Some(y))) = (a.next().now_or_never(), b.next().now_or_never()) else {
+        let (Some(Some(x)), Some(Some(y))) = (a.next().now_or_never(), b.next().now_or_never())
+        else {
             panic!("both got the first event");
         };
-        assert_eq!(x.as_bytes().as_ptr(), y.as_bytes().as_ptr(), "one encoding, shared");
+        assert_eq!(
+            x.as_bytes().as_ptr(),
+            y.as_bytes().as_ptr(),
+            "one encoding, shared"
+        );
         assert_eq!(x.as_bytes(), format!("id: {one}\ndata: one\n\n").as_bytes());
         assert_eq!(drain(&mut a), Vec::<String>::new());
-        assert_eq!(drain(&mut b), [format!("event: kind\nid: {two}\ndata: two\n\n")]);
+        assert_eq!(
+            drain(&mut b),
+            [format!("event: kind\nid: {two}\ndata: two\n\n")]
+        );
         Ok(())
     }
 
@@ -549,8 +582,11 @@ mod tests {
     }
 
     #[test]
-    fn an_id_that_cannot_be_resumed_from_gets_a_reset_event() -> Result<(), Box<dyn std::error::Error>> {
-        let config = Config::default().with_history_len(2).with_reset_event_type("resync")?;
+    fn an_id_that_cannot_be_resumed_from_gets_a_reset_event()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let config = Config::default()
+            .with_history_len(2)
+            .with_reset_event_type("resync")?;
         let hub: Hub = Hub::new(config);
         let first = hub.publish("a", "1")?;
         for n in 2..=4 {
@@ -568,14 +604,18 @@ mod tests {
         ] {
             let mut sub = hub.subscribe(["a"], Some(&last))?;
             let got = drain(&mut sub);
-            assert_eq!(got, [format!("event: resync\nid: {latest}\ndata: {reason}\n\n")]);
+            assert_eq!(
+                got,
+                [format!("event: resync\nid: {latest}\ndata: {reason}\n\n")]
+            );
         }
         assert_eq!(hub.stats().resets, 5);
         Ok(())
     }
 
     #[test]
-    fn a_full_queue_ends_the_stream_after_what_is_queued() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_full_queue_ends_the_stream_after_what_is_queued() -> Result<(), Box<dyn std::error::Error>>
+    {
         let config = Config::default()
             .with_queue_capacity(2)
             .with_lag_event(Event::new().with_comment("too slow"))?;
@@ -596,24 +636,32 @@ mod tests {
     }
 
     #[test]
-    fn a_newer_event_with_the_same_key_replaces_the_queued_one() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_newer_event_with_the_same_key_replaces_the_queued_one()
+    -> Result<(), Box<dyn std::error::Error>> {
         let hub: Hub = Hub::new(Config::default().with_queue_capacity(2));
         let start = hub.last_id().to_string();
         let mut sub = hub.subscribe(["jobs"], None)?;
         for n in 0..100 {
-            let progress = Event::new().with_event_type("progress")?.with_data(n.to_string());
+            let progress = Event::new()
+                .with_event_type("progress")?
+                .with_data(n.to_string());
             hub.send(Message::new("jobs", progress).with_key("job-1"))?;
         }
         hub.publish("jobs", "done")?;
         assert_eq!(data(&drain(&mut sub)), ["99", "done"]);
         assert_eq!(sub.end_reason(), None, "coalescing kept the queue short");
         let mut resumed = hub.subscribe(["jobs"], Some(&start))?;
-        assert_eq!(data(&drain(&mut resumed)), ["99", "done"], "replay is coalesced too");
+        assert_eq!(
+            data(&drain(&mut resumed)),
+            ["99", "done"],
+            "replay is coalesced too"
+        );
         Ok(())
     }
 
     #[test]
-    fn targets_pick_subscribers_and_only_broadcasts_are_replayed() -> Result<(), Box<dyn std::error::Error>> {
+    fn targets_pick_subscribers_and_only_broadcasts_are_replayed()
+    -> Result<(), Box<dyn std::error::Error>> {
         let hub: Hub<&'static str> = Hub::default();
         let start = hub.last_id().to_string();
         let mut alice = hub.subscribe_with(["chat"], None, "alice")?;
@@ -637,13 +685,22 @@ mod tests {
         let hub: Hub = Hub::default();
         let mut sub = hub.subscribe(["t"], None)?;
         hub.publish("t", "queued")?;
-        assert!(hub.close_with(Event::new().with_id(1)?.with_data("x")).is_err());
+        assert!(
+            hub.close_with(Event::new().with_id(1)?.with_data("x"))
+                .is_err()
+        );
         hub.close_with(Event::new().with_event_type("bye")?.with_data("restarting"))?;
         assert!(hub.is_closed());
         assert_eq!(data(&drain(&mut sub)), ["queued", "restarting", "<end>"]);
         assert_eq!(sub.end_reason(), Some(EndReason::Closed));
-        assert!(matches!(hub.publish("t", "late"), Err(PublishError::Closed)));
-        assert!(matches!(hub.subscribe(["t"], None), Err(SubscribeError::Closed)));
+        assert!(matches!(
+            hub.publish("t", "late"),
+            Err(PublishError::Closed)
+        ));
+        assert!(matches!(
+            hub.subscribe(["t"], None),
+            Err(SubscribeError::Closed)
+        ));
         Ok(())
     }
 
@@ -653,7 +710,11 @@ mod tests {
         let a = hub.subscribe_with(["x", "y"], None, 1)?;
         let b = hub.subscribe_with(["y"], None, 2)?;
         assert_eq!(hub.topics(), [(Arc::from("x"), 1), (Arc::from("y"), 2)]);
-        let ids: Vec<_> = hub.connections().iter().map(|c| (c.id, c.metadata)).collect();
+        let ids: Vec<_> = hub
+            .connections()
+            .iter()
+            .map(|c| (c.id, c.metadata))
+            .collect();
         assert_eq!(ids, [(a.id(), 1), (b.id(), 2)]);
         drop(a);
         assert_eq!(hub.topics(), [(Arc::from("y"), 1)]);
@@ -679,7 +740,10 @@ mod tests {
     fn topic_limits_are_enforced() {
         let hub: Hub = Hub::new(Config::default().with_max_topics(2));
         let none: [&str; 0] = [];
-        assert!(matches!(hub.subscribe(none, None), Err(SubscribeError::NoTopic)));
+        assert!(matches!(
+            hub.subscribe(none, None),
+            Err(SubscribeError::NoTopic)
+        ));
         assert!(matches!(
             hub.subscribe(["a", "b", "c"], None),
             Err(SubscribeError::TooManyTopics { max: 2 })
@@ -691,7 +755,10 @@ mod tests {
     #[test]
     fn invalid_events_publish_nothing() {
         let hub: Hub = Hub::default();
-        assert!(matches!(hub.publish("t", ("bad\ntype", "x")), Err(PublishError::Event(_))));
+        assert!(matches!(
+            hub.publish("t", ("bad\ntype", "x")),
+            Err(PublishError::Event(_))
+        ));
         assert_eq!((hub.stats().published, hub.last_id().seq()), (0, 0));
     }
 }

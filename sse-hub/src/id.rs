@@ -87,7 +87,11 @@ mod tests {
 
     #[test]
     fn round_trips_and_orders() {
-        for id in [EventId::new(0, 0), EventId::new(u64::MAX, u64::MAX), EventId::new(7, 1)] {
+        for id in [
+            EventId::new(0, 0),
+            EventId::new(u64::MAX, u64::MAX),
+            EventId::new(7, 1),
+        ] {
             assert_eq!(EventId::parse(&id.to_string()), Some(id));
         }
         assert!(EventId::new(1, 2) < EventId::new(1, 10));
@@ -97,9 +101,17 @@ mod tests {
     fn refuses_what_it_did_not_write() {
         let long = "1".repeat(10_000);
         for text in [
-            "", "-", "1-2", "000000000000000g-1", "0000000000000001-", "0000000000000001-x",
-            "0000000000000001-+1", "0000000000000001-99999999999999999999999", &long,
-            "00000000000000001-1", " 0000000000000001-1",
+            "",
+            "-",
+            "1-2",
+            "000000000000000g-1",
+            "0000000000000001-",
+            "0000000000000001-x",
+            "0000000000000001-+1",
+            "0000000000000001-99999999999999999999999",
+            &long,
+            "00000000000000001-1",
+            " 0000000000000001-1",
         ] {
             assert_eq!(EventId::parse(text), None, "{text:?}");
         }

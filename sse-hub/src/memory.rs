@@ -59,8 +59,7 @@ impl MemoryStore {
 
     /// The oldest publish time still kept, if events expire.
     fn oldest_kept(&self) -> Option<Instant> {
-        self.max_age
-            .and_then(|age| Instant::now().checked_sub(age))
+        self.max_age.and_then(|age| Instant::now().checked_sub(age))
     }
 }
 
@@ -132,11 +131,20 @@ mod tests {
 
     fn publish(store: &mut MemoryStore, topic: &str) -> EventId {
         let id = store.next_id();
-        store.keep(Entry::new(id, Arc::from(topic), EncodedEvent::keep_alive(), None));
+        store.keep(Entry::new(
+            id,
+            Arc::from(topic),
+            EncodedEvent::keep_alive(),
+            None,
+        ));
         id
     }
 
-    fn replay(store: &mut MemoryStore, topics: &[&str], after: EventId) -> Result<Vec<u64>, ResetReason> {
+    fn replay(
+        store: &mut MemoryStore,
+        topics: &[&str],
+        after: EventId,
+    ) -> Result<Vec<u64>, ResetReason> {
         let topics: Vec<Topic> = topics.iter().map(|t| Arc::from(*t)).collect();
         let mut out = Vec::new();
         store.replay(&topics, after, &mut out)?;
@@ -147,7 +155,10 @@ mod tests {
     fn replays_after_the_id_across_topics_in_order() {
         let mut store = MemoryStore::new(10, None);
         let start = store.last_id();
-        let ids: Vec<_> = ["a", "b", "a", "c", "b"].iter().map(|t| publish(&mut store, t)).collect();
+        let ids: Vec<_> = ["a", "b", "a", "c", "b"]
+            .iter()
+            .map(|t| publish(&mut store, t))
+            .collect();
         assert_eq!(replay(&mut store, &["a", "b"], start), Ok(vec![1, 2, 3, 5]));
         assert_eq!(replay(&mut store, &["b", "a"], ids[1]), Ok(vec![3, 5]));
         assert_eq!(replay(&mut store, &["c"], ids[4]), Ok(vec![]));
@@ -162,11 +173,17 @@ mod tests {
             publish(&mut store, "a");
         }
         let other = publish(&mut store, "b");
-        assert_eq!(replay(&mut store, &["a"], start), Err(ResetReason::HistoryGone));
+        assert_eq!(
+            replay(&mut store, &["a"], start),
+            Err(ResetReason::HistoryGone)
+        );
         let first = EventId::new(store.epoch, 1);
         assert_eq!(replay(&mut store, &["a"], first), Ok(vec![2, 3]));
         // Events forgotten from one topic spoil a resume of all topics from before them.
-        assert_eq!(replay(&mut store, &["b", "a"], start), Err(ResetReason::HistoryGone));
+        assert_eq!(
+            replay(&mut store, &["b", "a"], start),
+            Err(ResetReason::HistoryGone)
+        );
         assert_eq!(replay(&mut store, &["b"], start), Ok(vec![other.seq()]));
     }
 
@@ -176,9 +193,15 @@ mod tests {
         publish(&mut store, "a");
         let other = MemoryStore::new(2, None);
         assert_ne!(other.epoch, store.epoch);
-        assert_eq!(replay(&mut store, &["a"], other.last_id()), Err(ResetReason::UnknownId));
+        assert_eq!(
+            replay(&mut store, &["a"], other.last_id()),
+            Err(ResetReason::UnknownId)
+        );
         let future = EventId::new(store.epoch, 2);
-        assert_eq!(replay(&mut store, &["a"], future), Err(ResetReason::UnknownId));
+        assert_eq!(
+            replay(&mut store, &["a"], future),
+            Err(ResetReason::UnknownId)
+        );
     }
 
     #[test]
@@ -187,7 +210,10 @@ mod tests {
         let start = store.last_id();
         publish(&mut store, "a");
         std::thread::sleep(Duration::from_millis(2));
-        assert_eq!(replay(&mut store, &["a"], start), Err(ResetReason::HistoryGone));
+        assert_eq!(
+            replay(&mut store, &["a"], start),
+            Err(ResetReason::HistoryGone)
+        );
     }
 
     #[test]
@@ -195,7 +221,10 @@ mod tests {
         let mut store = MemoryStore::new(0, None);
         let start = store.last_id();
         let id = publish(&mut store, "a");
-        assert_eq!(replay(&mut store, &["a"], start), Err(ResetReason::HistoryGone));
+        assert_eq!(
+            replay(&mut store, &["a"], start),
+            Err(ResetReason::HistoryGone)
+        );
         assert_eq!(replay(&mut store, &["a"], id), Ok(vec![]));
     }
 }

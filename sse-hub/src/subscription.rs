@@ -177,7 +177,11 @@ pub struct Subscription<M: Send + Sync + 'static = ()> {
 
 impl<M: Send + Sync + 'static> Subscription<M> {
     pub(crate) fn new(slot: Arc<Slot<M>>, hub: Weak<Shared<M>>, counters: Arc<Counters>) -> Self {
-        Subscription { slot, hub, counters }
+        Subscription {
+            slot,
+            hub,
+            counters,
+        }
     }
 
     /// This connection's id, for [`Target::Connection`](crate::Target::Connection) and
@@ -228,7 +232,11 @@ impl<M: Send + Sync + 'static> Stream for Subscription<M> {
         }
         match std::mem::replace(&mut queue.end, End::Open) {
             End::Open => {
-                if !queue.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                if !queue
+                    .waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
                     queue.waker = Some(cx.waker().clone());
                 }
                 Poll::Pending

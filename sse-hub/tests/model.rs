@@ -44,7 +44,11 @@ fn parse(bytes: &[u8]) -> Seen {
             .to_owned()
     };
     let id = field("id: ");
-    let seq = id.rsplit('-').next().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+    let seq = id
+        .rsplit('-')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(u64::MAX);
     Seen {
         seq,
         reset: field("event: ") == "reset",
@@ -111,12 +115,18 @@ fn read(client: &mut Client, model: &Model, max: usize) -> Result<(), TestCaseEr
         let cursor = client.cursor.unwrap_or(0);
         if seen.reset {
             prop_assert_eq!(seen.data.as_str(), "history-gone");
-            prop_assert!(model.forgot_after(&client.topics, cursor), "a reset without a reason");
+            prop_assert!(
+                model.forgot_after(&client.topics, cursor),
+                "a reset without a reason"
+            );
             prop_assert!(seen.seq >= cursor, "a reset moves forward");
         } else {
             let want = model.next_after(&client.topics, cursor);
             prop_assert_eq!(Some(seen.seq), want, "gap or duplicate after {}", cursor);
-            prop_assert_eq!(seen.data.as_str(), TOPICS[model.published[seen.seq as usize - 1]]);
+            prop_assert_eq!(
+                seen.data.as_str(),
+                TOPICS[model.published[seen.seq as usize - 1]]
+            );
         }
         client.cursor = Some(seen.seq);
         client.last_id = Some(seen.id);

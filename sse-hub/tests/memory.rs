@@ -1,0 +1,64 @@
+//! Memory, measured with a counting global allocator: idle subscriptions cost a bounded,
+//! small amount that does not grow while they wait, and a dropped subscription gives its
+//! memory back.
+
+use std::alloc::System;
+
+use futures_util::{FutureExt, StreamExt};
+use sse_hub::{Hub, Subscription};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const IDLE: usize = 10_000;
+
+/// Bytes allocated and not yet freed since `region` began.
+fn in_use(region: &Region<'_, System>) -> isize {
+    let stats = region.change();
+    stats.bytes_allocated as isize - stats.bytes_deallocated as isize + stats.bytes_reallocated
+}
+
+// One test function: the counts are process-wide.
+#[test]
+fn idle_subscriptions_stay_small_and_are_freed() {
+    let hub: Hub = Hub::default();
+    hub.publish("busy", "warm-up").expect("open hub"); // the other topic's first event
+    let region = Region::new(GLOBAL);
+    let mut idle: Vec<Subscription> = (0..IDLE)
+        .map(|n| {
+            hub.subscribe([format!("user:{n}"), "all".to_owned()], None)
+                .expect("open hub")
+        })
+        .collect();
+    let subscribed = in_use(&region);
+    // Time passes: each stream is polled (and registers its waker) again and again, and
+    // events flow on a topic they do not listen to.
+    for round in 0..20 {
+        for sub in &mut idle {
+            assert!(sub.next().now_or_never().is_none(), "idle");
+        }
+        hub.publish("busy", format!("round {round}"))
+            .expect("open hub");
+    }
+    let waited = in_use(&region);
+    let per_subscription = subscribed / IDLE as isize;
+    println!(
+        "{IDLE} idle subscriptions: {subscribed} bytes ({per_subscription} each); after waiting: {waited}"
+    );
+    assert!(
+        per_subscription < 1024,
+        "{per_subscription} bytes per idle subscription"
+    );
+    // The history of "busy" keeps its 20 events (a few hundred bytes); nothing per subscriber.
+    assert!(
+        waited - subscribed < 16 * 1024,
+        "grew by {} bytes while idle",
+        waited - subscribed
+    );
+    drop(idle);
+    let left = in_use(&region);
+    println!("after dropping them: {left} bytes");
+    assert!(left < 16 * 1024, "{left} bytes not freed");
+    assert_eq!(hub.stats().subscribers, 0);
+}

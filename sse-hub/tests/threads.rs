@@ -1,0 +1,141 @@
+//! Publishers on several OS threads while subscribers join, read, leave and resume with
+//! their `Last-Event-ID` on a tokio runtime: nothing deadlocks, and every subscriber sees
+//! exactly its topics' events, in publish order. Bounded in count and time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use sse_hub::{Config, Hub, Subscription};
+
+const TOPICS: [&str; 3] = ["a", "b", "c"];
+const PUBLISHERS: usize = 4;
+const EVENTS_PER_PUBLISHER: usize = 2_000;
+const SUBSCRIBERS: usize = 6;
+
+/// What a subscriber saw: each event's sequence number and topic, in order.
+type Seen = Vec<(u64, String)>;
+
+fn parse(bytes: &[u8]) -> (String, u64, String) {
+    let text = String::from_utf8_lossy(bytes);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let id = field("id: ");
+    let seq = id
+        .rsplit('-')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (id, seq, field("data: "))
+}
+
+/// Reads, leaving and resuming every `stride` events, until it has seen the `end` event
+/// of each of its topics (published after everything else).
+async fn subscriber(
+    hub: Hub,
+    topics: Vec<&'static str>,
+    stride: usize,
+    first: Subscription,
+) -> Seen {
+    let mut seen = Seen::new();
+    let mut last_id: Option<String> = None;
+    let mut ends = 0;
+    let mut sub = first;
+    loop {
+        for _ in 0..stride {
+            let Some(event) = sub.next().await else { break }; // lagged: resume
+            let (id, seq, data) = parse(event.as_bytes());
+            assert!(
+                !id.is_empty(),
+                "no reset expected: the history holds everything"
+            );
+            let topic = data.strip_prefix("end:").unwrap_or(&data).to_owned();
+            ends += usize::from(data.starts_with("end:"));
+            seen.push((seq, topic));
+            last_id = Some(id);
+            if ends == topics.len() {
+                return seen;
+            }
+        }
+        drop(sub); // leave, then come back
+        sub = hub
+            .subscribe(topics.iter().copied(), last_id.as_deref())
+            .expect("open hub");
+    }
+}
+
+#[test]
+fn publishers_on_threads_and_resuming_subscribers() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let total = (PUBLISHERS * EVENTS_PER_PUBLISHER) as u64;
+    let hub: Hub = Hub::new(
+        Config::default()
+            .with_history_len(2 * total as usize)
+            .with_queue_capacity(64),
+    );
+    let log: Arc<Mutex<HashMap<u64, String>>> = Arc::default();
+    runtime.block_on(async {
+        // Each subscribes before the first publish, so it must see every event.
+        let readers: Vec<_> = (0..SUBSCRIBERS)
+            .map(|i| {
+                let topics = vec![TOPICS[i % 3], TOPICS[(i + 1) % 3]];
+                let stride = 50 + 37 * i;
+                let first = hub
+                    .subscribe(topics.iter().copied(), None)
+                    .expect("open hub");
+                let reader = subscriber(hub.clone(), topics.clone(), stride, first);
+                (topics, tokio::spawn(reader))
+            })
+            .collect();
+        let publishers: Vec<_> = (0..PUBLISHERS)
+            .map(|p| {
+                let (hub, log) = (hub.clone(), Arc::clone(&log));
+                std::thread::spawn(move || {
+                    for n in 0..EVENTS_PER_PUBLISHER {
+                        let topic = TOPICS[(p + n) % 3];
+                        let id = hub.publish(topic, topic).expect("open hub");
+                        log.lock().expect("log").insert(id.seq(), topic.to_owned());
+                        if n % 200 == 0 {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for publisher in publishers {
+            publisher.join().expect("publisher thread");
+        }
+        for topic in TOPICS {
+            let id = hub
+                .publish(topic, format!("end:{topic}"))
+                .expect("open hub");
+            log.lock().expect("log").insert(id.seq(), topic.to_owned());
+        }
+        let log = log.lock().expect("log").clone();
+        assert_eq!(log.len() as u64, total + 3, "every publish got its own id");
+        for (topics, reader) in readers {
+            let seen = tokio::time::timeout(Duration::from_secs(60), reader)
+                .await
+                .expect("subscribers finish in time")
+                .expect("subscriber task");
+            let want: Vec<u64> = (1..=total + 3)
+                .filter(|seq| topics.contains(&log[seq].as_str()))
+                .collect();
+            let got: Vec<u64> = seen.iter().map(|(seq, _)| *seq).collect();
+            assert_eq!(got, want, "in order, no gap, no duplicate");
+            for (seq, topic) in &seen {
+                assert_eq!(&log[seq], topic);
+            }
+        }
+    });
+    assert_eq!(hub.stats().subscribers, 0, "every subscriber left");
+}
