@@ -10,7 +10,7 @@ def version(text):
     parts = [int(p) for p in text.split(".")]
     return tuple(parts + [0] * (3 - len(parts)))
 
-meta = json.loads(subprocess.check_output(["cargo", "metadata", "--format-version", "1", "--locked"]))
+meta = json.loads(subprocess.check_output(["cargo", "metadata", "--format-version", "1"]))
 members = set(meta["workspace_members"])
 ours = {p["rust_version"] for p in meta["packages"] if p["id"] in members}
 if len(ours) != 1 or None in ours:

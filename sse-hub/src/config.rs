@@ -30,6 +30,7 @@ pub struct Config {
     max_topics: usize,
     reset_event_type: Text<'static>,
     lag_event: Option<EncodedEvent>,
+    retry_event: Option<EncodedEvent>,
 }
 
 impl Default for Config {
@@ -45,6 +46,7 @@ impl Default for Config {
             max_topics: Self::DEFAULT_MAX_TOPICS,
             reset_event_type: Text::borrowed(Self::DEFAULT_RESET_EVENT_TYPE),
             lag_event: None,
+            retry_event: None,
         }
     }
 }
@@ -114,6 +116,14 @@ impl Config {
         Ok(self)
     }
 
+    /// Starts every stream with a `retry` field: the reconnection time browsers wait before
+    /// reconnecting after a stream ends (theirs by default, about 3 s).
+    pub fn with_retry(mut self, reconnection_time: Duration) -> Self {
+        // A retry field alone is a valid event: it encodes whatever the duration.
+        self.retry_event = Event::new().with_retry(reconnection_time).to_encoded().ok();
+        self
+    }
+
     /// Events waiting for one subscriber before it counts as too slow.
     pub fn queue_capacity(&self) -> usize {
         self.queue_capacity
@@ -141,6 +151,10 @@ impl Config {
 
     pub(crate) fn lag_event(&self) -> Option<&EncodedEvent> {
         self.lag_event.as_ref()
+    }
+
+    pub(crate) fn retry_event(&self) -> Option<&EncodedEvent> {
+        self.retry_event.as_ref()
     }
 }
 

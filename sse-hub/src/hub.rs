@@ -153,10 +153,10 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// # Errors
     ///
     /// When the hub is closed, or the event is invalid; then nothing was published.
-    pub fn publish<'a>(
+    pub fn publish<'e>(
         &self,
-        topic: &'a str,
-        event: impl IntoEvent<'a>,
+        topic: &str,
+        event: impl IntoEvent<'e>,
     ) -> Result<EventId, PublishError> {
         self.send(Message::new(topic, event.into_event()?))
     }
@@ -270,7 +270,10 @@ impl<M: Send + Sync + 'static> Hub<M> {
         }
         state.next_connection += 1;
         let id = ConnectionId(state.next_connection);
-        let (replay, reset) = state.replay(&names, last_event_id, config);
+        let (mut replay, reset) = state.replay(&names, last_event_id, config);
+        if let Some(retry) = config.retry_event() {
+            replay.push_front(retry.clone());
+        }
         let replayed = replay.len();
         let slot = Arc::new(Slot {
             id,
@@ -326,6 +329,17 @@ impl<M: Send + Sync + 'static> Hub<M> {
         let last = final_event(event)?;
         self.shared.close(Some(last), EndReason::Closed);
         Ok(())
+    }
+
+    /// Ends every current stream, after the events already queued for it, but keeps the
+    /// hub open: browsers reconnect after their reconnection time and resume from their
+    /// `Last-Event-ID`, with nothing lost. For moving connections to other servers, or to
+    /// see reconnection work.
+    pub fn disconnect_all(&self) {
+        let state = self.shared.state();
+        for slot in state.connections.values() {
+            slot.queue().end(EndReason::Disconnected, None);
+        }
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -522,13 +536,28 @@ mod tests {
         out
     }
 
-    /// The data of each event in `texts` (`"<end>"` kept).
+    /// What a client makes of each of `texts` (decoded by sse-core): an event's data, a
+    /// comment as `:text`, a retry as `retry: ms`; `"<end>"` kept.
     fn data(texts: &[String]) -> Vec<String> {
         texts
             .iter()
-            .map(|t| match t.lines().find_map(|l| l.strip_prefix("data: ")) {
-                Some(data) => data.to_owned(),
-                None => t.trim_end().to_owned(),
+            .map(|text| {
+                if text == "<end>" {
+                    return text.clone();
+                }
+                let mut decoder = sse_core::Decoder::new().with_comments(true);
+                let items: Vec<String> = decoder
+                    .feed(text.as_bytes())
+                    .map(|item| match item {
+                        Ok(sse_core::Decoded::Event(event)) => event.data().to_owned(),
+                        Ok(sse_core::Decoded::Comment(comment)) => format!(":{comment}"),
+                        Ok(sse_core::Decoded::Retry(time)) => {
+                            format!("retry: {}", time.as_millis())
+                        }
+                        other => format!("{other:?}"),
+                    })
+                    .collect();
+                items.join("|")
             })
             .collect()
     }
@@ -722,6 +751,22 @@ mod tests {
         drop(b);
         assert!(hub.topics().is_empty() && hub.connections().is_empty());
         assert_eq!(hub.stats().subscribers, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn disconnect_all_ends_streams_and_they_resume() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub =
+            Hub::new(Config::default().with_retry(std::time::Duration::from_millis(250)));
+        let mut sub = hub.subscribe(["t"], None)?;
+        let first = hub.publish("t", "before")?;
+        hub.disconnect_all();
+        hub.publish("t", "while away")?;
+        assert_eq!(data(&drain(&mut sub)), ["retry: 250", "before", "<end>"]);
+        assert_eq!(sub.end_reason(), Some(EndReason::Disconnected));
+        let mut resumed = hub.subscribe(["t"], Some(&first.to_string()))?;
+        assert_eq!(data(&drain(&mut resumed)), ["retry: 250", "while away"]);
+        assert!(!hub.is_closed());
         Ok(())
     }
 

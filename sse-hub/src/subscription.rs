@@ -24,6 +24,9 @@ pub enum EndReason {
     Lagged,
     /// [`Hub::close`](crate::Hub::close).
     Closed,
+    /// [`Hub::disconnect_all`](crate::Hub::disconnect_all): the client reconnects and
+    /// resumes.
+    Disconnected,
     /// Every handle of the hub was dropped.
     HubDropped,
 }

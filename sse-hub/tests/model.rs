@@ -4,6 +4,9 @@
 //! only where a reset event says so (and the model agrees that history was forgotten).
 //! Lag disconnects end a stream; the client reconnects as a browser does.
 
+mod common;
+
+use common::decode;
 use futures_util::{FutureExt, StreamExt};
 use proptest::prelude::*;
 use sse_hub::{Config, Hub, Subscription};
@@ -25,36 +28,6 @@ fn op(clients: usize) -> impl Strategy<Value = Op> {
         1 => (0..clients).prop_map(Op::Disconnect),
         2 => (0..clients).prop_map(Op::Connect),
     ]
-}
-
-/// An event as the client sees it: its id, its type if any, its data.
-struct Seen {
-    seq: u64,
-    id: String,
-    reset: bool,
-    data: String,
-}
-
-fn parse(bytes: &[u8]) -> Seen {
-    let text = String::from_utf8_lossy(bytes);
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|line| line.strip_prefix(name))
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let id = field("id: ");
-    let seq = id
-        .rsplit('-')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(u64::MAX);
-    Seen {
-        seq,
-        reset: field("event: ") == "reset",
-        data: field("data: "),
-        id,
-    }
 }
 
 /// A browser-like client: its topics, its last event ID, and how far it has seen.
@@ -111,9 +84,9 @@ fn read(client: &mut Client, model: &Model, max: usize) -> Result<(), TestCaseEr
             client.subscription = None; // ended (lag): a browser reconnects
             return Ok(());
         };
-        let seen = parse(event.as_bytes());
+        let seen = decode(&event);
         let cursor = client.cursor.unwrap_or(0);
-        if seen.reset {
+        if seen.event_type == "reset" {
             prop_assert_eq!(seen.data.as_str(), "history-gone");
             prop_assert!(
                 model.forgot_after(&client.topics, cursor),

@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod common;
+
+use common::decode;
 use futures_util::StreamExt;
 use sse_hub::{Config, Hub, Subscription};
 
@@ -16,23 +19,6 @@ const SUBSCRIBERS: usize = 6;
 
 /// What a subscriber saw: each event's sequence number and topic, in order.
 type Seen = Vec<(u64, String)>;
-
-fn parse(bytes: &[u8]) -> (String, u64, String) {
-    let text = String::from_utf8_lossy(bytes);
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let id = field("id: ");
-    let seq = id
-        .rsplit('-')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (id, seq, field("data: "))
-}
 
 /// Reads, leaving and resuming every `stride` events, until it has seen the `end` event
 /// of each of its topics (published after everything else).
@@ -49,11 +35,13 @@ async fn subscriber(
     loop {
         for _ in 0..stride {
             let Some(event) = sub.next().await else { break }; // lagged: resume
-            let (id, seq, data) = parse(event.as_bytes());
-            assert!(
-                !id.is_empty(),
-                "no reset expected: the history holds everything"
-            );
+            let common::Seen {
+                id,
+                seq,
+                data,
+                event_type,
+            } = decode(&event);
+            assert_ne!(event_type, "reset", "the history holds everything");
             let topic = data.strip_prefix("end:").unwrap_or(&data).to_owned();
             ends += usize::from(data.starts_with("end:"));
             seen.push((seq, topic));

@@ -1,0 +1,70 @@
+//! The page shell every page shares: the vendored htmx scripts, a little CSS, the menu,
+//! and the reload on a reset event.
+
+use axum::response::Html;
+use sse_htmx::escape;
+
+use crate::catalogue::RESET;
+
+/// The pages, for the menu: path and title.
+const PAGES: [(&str, &str); 6] = [
+    ("/notifications", "Notifications"),
+    ("/chat/lobby", "Chat"),
+    ("/progress", "Progress"),
+    ("/dashboard", "Dashboard"),
+    ("/todo", "Todo"),
+    ("/connections", "Connections"),
+];
+
+/// A whole page around `body`.
+pub fn page(title: &str, body: &str) -> Html<String> {
+    let menu: String = PAGES
+        .iter()
+        .map(|(path, name)| format!(r#"<a href="{path}">{name}</a> "#))
+        .collect();
+    Html(format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} · sse-demo</title>
+<script src="/assets/htmx.min.js"></script>
+<script src="/assets/sse.js"></script>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; }}
+nav a {{ margin-right: .5rem; }}
+li {{ margin: .2rem 0; }}
+</style>
+<script>
+// A reset event means missed events are gone: start again from a fresh page.
+document.addEventListener("htmx:sseBeforeMessage", (e) => {{
+  if (e.detail.type === "{reset}") location.reload();
+}});
+</script>
+</head>
+<body>
+<nav><a href="/">Home</a> {menu}</nav>
+<h1>{title}</h1>
+{body}
+</body>
+</html>
+"#,
+        title = escape(title),
+        reset = RESET.name(),
+    ))
+}
+
+/// The element that connects to `channel`, resuming after `last_event_id` (the hub's
+/// latest id when the page was rendered, so no event falls between the page and the
+/// stream), with `inner` inside; it also listens for reset events.
+pub fn live(channel: &str, last_event_id: &str, inner: &str) -> String {
+    format!(
+        r#"<div hx-ext="sse" sse-connect="{channel}?last_event_id={id}">
+<template {reset}></template>
+{inner}
+</div>"#,
+        channel = escape(channel),
+        id = escape(last_event_id),
+        reset = RESET.sse_swap(),
+    )
+}

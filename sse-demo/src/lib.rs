@@ -1,0 +1,152 @@
+//! # sse-demo
+//!
+//! The workspace's live htmx demo: `cargo run -p sse-demo`. Six pages, each a few dozen
+//! lines, on one in-memory [`Hub`]: notifications from a background thread, a chat with
+//! rooms, a job's progress, a dashboard, a todo list shared by every tab, and the hub's
+//! own registry. The vendored htmx 2 and htmx-ext-sse 2 scripts are served by the demo
+//! itself. Every event name comes from one catalogue ([`catalogue`]), documented in
+//! `SSE_EVENTS.md`.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post};
+use sse_hub::{Config, Hub};
+
+pub mod catalogue;
+pub use notifications::notify;
+mod chat;
+mod connections;
+mod dashboard;
+mod events;
+mod layout;
+mod notifications;
+mod progress;
+mod todo;
+
+/// How often the background producers publish, and how long a job's step takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Between two notifications.
+    pub notification: Duration,
+    /// Between two dashboard and registry updates.
+    pub tick: Duration,
+    /// One percent of a job.
+    pub job_step: Duration,
+}
+
+impl Default for Pace {
+    /// A notification every 5 s, the dashboard every second, a job in 3 s.
+    fn default() -> Self {
+        Pace {
+            notification: Duration::from_secs(5),
+            tick: Duration::from_secs(1),
+            job_step: Duration::from_millis(30),
+        }
+    }
+}
+
+/// The demo's state: the hub and each page's own.
+#[derive(Clone)]
+pub struct Demo {
+    /// The hub every page's stream comes from.
+    pub hub: Hub,
+    unread: Arc<Mutex<u64>>,
+    todos: Arc<Mutex<Vec<todo::Todo>>>,
+    jobs: Arc<AtomicU64>,
+    job_step: Duration,
+}
+
+impl Demo {
+    /// A demo with its own hub; reset events get the catalogue's name.
+    pub fn new(config: Config, pace: Pace) -> Self {
+        let config = config
+            .with_reset_event_type(catalogue::RESET)
+            .unwrap_or_else(|_| Config::default());
+        Demo {
+            hub: Hub::new(config),
+            unread: Arc::default(),
+            todos: Arc::default(),
+            jobs: Arc::default(),
+            job_step: pace.job_step,
+        }
+    }
+
+    /// Starts the background producers (a thread and two tasks; needs a tokio runtime).
+    /// They stop when the hub is closed.
+    pub fn start_producers(&self, pace: Pace) {
+        notifications::start_producer(self.clone(), pace.notification);
+        dashboard::start_producer(self.hub.clone(), pace.tick);
+        connections::start_producer(self.hub.clone(), pace.tick);
+    }
+
+    /// The routes.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/", get(home))
+            .route("/assets/{file}", get(asset))
+            .route("/events/{*channel}", get(events::stream))
+            .route("/notifications", get(notifications::page))
+            .route("/notifications/new", post(notifications::new))
+            .route("/notifications/read", post(notifications::read))
+            .route("/chat/{room}", get(chat::page).post(chat::post))
+            .route("/progress", get(progress::page))
+            .route("/progress/start", post(progress::start))
+            .route("/dashboard", get(dashboard::page))
+            .route("/dashboard/status", get(dashboard::status))
+            .route("/todo", get(todo::page).post(todo::add))
+            .route("/todo/{id}/toggle", post(todo::toggle))
+            .route("/connections", get(connections::page))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes; then closes the hub, so open event
+    /// streams end at once and the server stops within a second.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let hub = self.hub.clone();
+        let signal = async move {
+            shutdown.await;
+            hub.close();
+        };
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(signal)
+            .await
+    }
+
+    fn unread(&self) -> MutexGuard<'_, u64> {
+        self.unread.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn todos(&self) -> MutexGuard<'_, Vec<todo::Todo>> {
+        self.todos.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `GET /`: the pages.
+async fn home(State(_): State<Demo>) -> Html<String> {
+    layout::page(
+        "Server-Sent Events with htmx",
+        "<p>Open a page in two tabs and watch them stay in step. Every event comes from one \
+         <code>sse_hub::Hub</code>; reconnecting tabs resume from their <code>Last-Event-ID</code>.</p>",
+    )
+}
+
+/// `GET /assets/{file}`: the vendored scripts (see `assets/vendor/README.md`).
+async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> axum::response::Response {
+    const JS: &str = "text/javascript; charset=utf-8";
+    let body = match file.as_str() {
+        "htmx.min.js" => include_str!("../assets/vendor/htmx.org-2.0.11/htmx.min.js"),
+        "sse.js" => include_str!("../assets/vendor/htmx-ext-sse-2.2.4/sse.js"),
+        _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(CONTENT_TYPE, JS)], body).into_response()
+}

@@ -1,0 +1,78 @@
+//! Notifications: a background thread publishes; each event appends an `<li>` out of band
+//! and updates the unread count.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Html;
+use sse_htmx::{Oob, Swap, escape};
+
+use crate::catalogue::{NOTIFICATION, UNREAD};
+use crate::{Demo, layout};
+
+/// `GET /notifications`.
+pub async fn page(State(demo): State<Demo>) -> Html<String> {
+    // The count and the stream's starting point, read together: no event falls between.
+    let (unread, last_id) = {
+        let unread = demo.unread();
+        (*unread, demo.hub.last_id())
+    };
+    let body = format!(
+        r#"<p>Unread: <span id="unread" {unread_swap}>{unread}</span>
+<button hx-post="/notifications/read" hx-swap="none">Mark all read</button>
+<button hx-post="/notifications/new" hx-swap="none">Notify me now</button></p>
+<div {swap} hx-swap="none"></div>
+<ul id="notifications"></ul>"#,
+        unread_swap = UNREAD.sse_swap(),
+        swap = NOTIFICATION.sse_swap(),
+    );
+    let live = layout::live("/events/notifications", &last_id.to_string(), &body);
+    layout::page("Notifications", &live)
+}
+
+/// Publishes one notification: the new `<li>` and the unread count, both out of band. The
+/// count is kept and published under one lock, so tabs see the counts in order.
+pub fn notify(demo: &Demo, text: &str) {
+    let mut unread = demo.unread();
+    *unread += 1;
+    let fragment = format!(
+        r#"<div {append}><li>{text}</li></div><span id="unread" {replace}>{unread}</span>"#,
+        append = Oob::new(Swap::BeforeEnd).with_selector("#notifications"),
+        text = escape(text),
+        replace = Oob::new(Swap::InnerHtml), // keeps the span and its own sse-swap
+        unread = *unread,
+    );
+    if let Err(error) = demo.hub.publish("notifications", (NOTIFICATION, fragment)) {
+        tracing::debug!(%error, "notification not published");
+    }
+}
+
+/// `POST /notifications/new`: one notification now.
+pub async fn new(State(demo): State<Demo>) -> StatusCode {
+    notify(&demo, "You asked for this one");
+    StatusCode::NO_CONTENT
+}
+
+/// `POST /notifications/read`: the count goes back to 0, in every tab.
+pub async fn read(State(demo): State<Demo>) -> StatusCode {
+    let mut unread = demo.unread();
+    *unread = 0;
+    if let Err(error) = demo.hub.publish("notifications", (UNREAD, "0")) {
+        tracing::debug!(%error, "unread count not published");
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// The background producer: a plain OS thread (no runtime handle needed to publish), one
+/// notification every `every`, until the hub is closed.
+pub fn start_producer(demo: Demo, every: Duration) {
+    std::thread::spawn(move || {
+        let mut n = 0u64;
+        while !demo.hub.is_closed() {
+            std::thread::sleep(every);
+            n += 1;
+            notify(&demo, &format!("Build #{n} passed"));
+        }
+    });
+}

@@ -1,0 +1,93 @@
+//! Todo: adding or completing a todo in one tab updates every tab, out of band.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use serde::Deserialize;
+use sse_htmx::{Oob, Swap, escape};
+
+use crate::catalogue::TODO;
+use crate::{Demo, layout};
+
+/// One todo.
+#[derive(Debug, Clone)]
+pub struct Todo {
+    id: u64,
+    text: String,
+    done: bool,
+}
+
+impl Todo {
+    /// Its `<li>`, with `extra` attributes.
+    fn html(&self, extra: &str) -> String {
+        let checked = if self.done { " checked" } else { "" };
+        format!(
+            r#"<li id="todo-{id}" {extra}><label><input type="checkbox" hx-post="/todo/{id}/toggle" hx-swap="none"{checked}> {text}</label></li>"#,
+            id = self.id,
+            text = escape(&self.text),
+        )
+    }
+}
+
+/// `GET /todo`: the list as it is, and the stream from exactly then.
+pub async fn page(State(demo): State<Demo>) -> Html<String> {
+    let (items, last_id) = {
+        let todos = demo.todos();
+        let items: String = todos.iter().map(|t| t.html("")).collect();
+        (items, demo.hub.last_id())
+    };
+    let body = format!(
+        r#"<form hx-post="/todo" hx-swap="none" hx-on::after-request="if (event.detail.successful) this.reset()">
+<input name="text" placeholder="something to do" required autocomplete="off"> <button>Add</button>
+</form>
+<div {swap} hx-swap="none"></div>
+<ul id="todos">{items}</ul>"#,
+        swap = TODO.sse_swap(),
+    );
+    let live = layout::live("/events/todo", &last_id.to_string(), &body);
+    layout::page("Todo", &live)
+}
+
+/// A new todo.
+#[derive(Debug, Deserialize)]
+pub struct New {
+    text: String,
+}
+
+/// `POST /todo`: adds it; every tab appends it.
+pub async fn add(State(demo): State<Demo>, Form(new): Form<New>) -> StatusCode {
+    let text = new.text.trim();
+    if text.is_empty() || text.len() > 500 {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    let mut todos = demo.todos();
+    let todo = Todo {
+        id: todos.len() as u64 + 1,
+        text: text.to_owned(),
+        done: false,
+    };
+    let append = Oob::new(Swap::BeforeEnd).with_selector("#todos");
+    let fragment = format!("<div {append}>{}</div>", todo.html(""));
+    todos.push(todo);
+    publish(&demo, fragment)
+}
+
+/// `POST /todo/{id}/toggle`: done or not; every tab replaces its `<li>`.
+pub async fn toggle(State(demo): State<Demo>, Path(id): Path<u64>) -> StatusCode {
+    let mut todos = demo.todos();
+    let Some(todo) = todos.iter_mut().find(|t| t.id == id) else {
+        return StatusCode::NOT_FOUND;
+    };
+    todo.done = !todo.done;
+    let fragment = todo.html(&Oob::by_id().to_string());
+    publish(&demo, fragment)
+}
+
+/// Publishes a change while the list is still locked, so ids follow the list's order.
+fn publish(demo: &Demo, fragment: String) -> StatusCode {
+    match demo.hub.publish("todo", (TODO, fragment)) {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}

@@ -1,0 +1,526 @@
+//! The demo in a real headless Chromium, driven over WebDriver (chromedriver): each page
+//! swaps the right elements, chat and todo stay in step across two browsers, progress
+//! reaches 100%, a page that loses its stream reconnects with `Last-Event-ID` without a gap
+//! or a duplicate, and every event name in the served HTML is in the catalogue. A
+//! screenshot of each page goes to `target/screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`bash .ci/test` installs them); it
+//! fails, never skips, when the browser cannot start.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use sse_demo::{Demo, Pace};
+use sse_hub::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long any wait in a page may take.
+const LIMIT: Duration = Duration::from_secs(15);
+
+/// A demo server on an ephemeral port, fast-paced, stopped on drop.
+struct Server {
+    demo: Demo,
+    addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+async fn server() -> Server {
+    let pace = Pace {
+        notification: Duration::from_secs(3600), // tests ask for notifications themselves
+        tick: Duration::from_millis(200),
+        job_step: Duration::from_millis(5),
+    };
+    let config = Config::default().with_retry(Duration::from_millis(200));
+    let demo = Demo::new(config, pace);
+    demo.start_producers(pace);
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = demo.clone();
+    tokio::spawn(async move {
+        let _ = serving
+            .serve(listener, async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Server {
+        demo,
+        addr,
+        _stop: stop,
+    }
+}
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn driver() -> Driver {
+    for path in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            std::path::Path::new(path).exists(),
+            "{path} is missing: install Debian's chromium and chromium-driver (`bash .ci/test` does)"
+        );
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(started.elapsed() < LIMIT, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    driver
+}
+
+/// A headless Chromium session (as root it needs `--no-sandbox`).
+async fn browser(driver: &Driver) -> Client {
+    let options = json!({
+        "binary": CHROMIUM,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1000,800"],
+    });
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session: is chromium installed and startable headless?")
+}
+
+/// Runs `script` (which returns a value) until `done` accepts its result.
+async fn until(client: &Client, what: &str, script: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = client.execute(script, vec![]).await.expect("script runs");
+        if done(&value) {
+            return value;
+        }
+        assert!(
+            started.elapsed() < LIMIT,
+            "timed out waiting for {what}: last {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The texts of the elements `selector` matches.
+async fn texts(client: &Client, selector: &str) -> Vec<String> {
+    let script = format!(
+        "return Array.from(document.querySelectorAll({selector:?})).map(e => e.textContent.trim())"
+    );
+    let value = client.execute(&script, vec![]).await.expect("script runs");
+    serde_json::from_value(value).unwrap_or_default()
+}
+
+/// Waits until the page's event stream is open (the extension fires `htmx:sseOpen`).
+async fn open(client: &Client, url: &str) {
+    client.goto(url).await.expect("page loads");
+    client
+        .execute(
+            "window.__sseOpen = false; document.body.addEventListener('htmx:sseOpen', () => window.__sseOpen = true); return true",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    // The stream may have opened before the listener: a connection counts too.
+    let _ = until(
+        client,
+        "the stream",
+        "return window.__sseOpen || !!document.querySelector('[sse-connect]')",
+        |v| v == &json!(true),
+    )
+    .await;
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/screenshots");
+    std::fs::create_dir_all(dir).expect("screenshot folder");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(format!("{dir}/{name}.png"), png).expect("save screenshot");
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect("element present")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Types into the form `form` and submits it.
+async fn submit(client: &Client, form: &str, fields: &[(&str, &str)]) {
+    for (name, text) in fields {
+        let input = client
+            .find(Locator::Css(&format!("{form} input[name={name}]")))
+            .await
+            .expect("input present");
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("type");
+    }
+    click(client, &format!("{form} button")).await;
+}
+
+/// Subscribers on `topic` right now.
+fn subscribers(server: &Server, topic: &str) -> usize {
+    server
+        .demo
+        .hub
+        .topics()
+        .iter()
+        .find(|(t, _)| &**t == topic)
+        .map_or(0, |(_, n)| *n)
+}
+
+async fn subscribed(server: &Server, topic: &str, n: usize) {
+    let started = Instant::now();
+    while subscribers(server, topic) < n {
+        assert!(started.elapsed() < LIMIT, "{n} subscribers on {topic}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_append_and_count() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/notifications", server.addr)).await;
+    subscribed(&server, "notifications", 1).await;
+    click(&client, "button[hx-post='/notifications/new']").await;
+    click(&client, "button[hx-post='/notifications/new']").await;
+    until(
+        &client,
+        "two notifications",
+        "return document.querySelectorAll('#notifications li').length",
+        |v| v == &json!(2),
+    )
+    .await;
+    assert_eq!(texts(&client, "#unread").await, ["2"]);
+    screenshot(&client, "notifications").await;
+    click(&client, "button[hx-post='/notifications/read']").await;
+    until(
+        &client,
+        "the count reset",
+        "return document.querySelector('#unread').textContent",
+        |v| v == &json!("0"),
+    )
+    .await;
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_message_appears_once_in_both_browsers_escaped() {
+    let (server, driver) = (server().await, driver().await);
+    let (alice, bob) = (browser(&driver).await, browser(&driver).await);
+    let url = format!("http://{}/chat/lobby", server.addr);
+    open(&alice, &url).await;
+    open(&bob, &url).await;
+    subscribed(&server, "chat:lobby", 2).await;
+    let message = "<b>hi</b> & <script>alert(1)</script>";
+    submit(&alice, "form", &[("name", "alice"), ("text", message)]).await;
+    let want = format!("alice: {message}");
+    for (who, client) in [("alice", &alice), ("bob", &bob)] {
+        until(
+            client,
+            "the message",
+            "return document.querySelectorAll('#messages li').length",
+            |v| v == &json!(1),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await; // a duplicate would arrive by now
+        assert_eq!(
+            texts(client, "#messages li").await,
+            std::slice::from_ref(&want),
+            "{who} sees it once, as text"
+        );
+        let bold = client
+            .execute(
+                "return document.querySelectorAll('#messages b').length",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            bold.ok(),
+            Some(json!(1)),
+            "only the name is bold: the text was escaped"
+        );
+    }
+    screenshot(&bob, "chat").await;
+    alice.close().await.expect("close");
+    bob.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_reaches_100_and_shows_the_result() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/progress", server.addr)).await;
+    subscribed(&server, "progress", 1).await;
+    click(&client, "button[hx-post='/progress/start']").await;
+    until(
+        &client,
+        "the result",
+        "return document.querySelector('#result').textContent",
+        |v| v.as_str().is_some_and(|t| t.contains("done")),
+    )
+    .await;
+    let bar = client
+        .execute(
+            "return document.querySelector('#bar progress').value",
+            vec![],
+        )
+        .await;
+    assert_eq!(bar.ok(), Some(json!(100)));
+    screenshot(&client, "progress").await;
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_swaps_each_named_event_into_its_element() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/dashboard", server.addr)).await;
+    until(
+        &client,
+        "a metric",
+        "return document.querySelector('#metric').textContent",
+        |v| v.as_str().is_some_and(|t| t.parse::<u32>().is_ok()),
+    )
+    .await;
+    until(
+        &client,
+        "an alert",
+        "return document.querySelector('#alert').textContent",
+        |v| v != &json!("none yet"),
+    )
+    .await;
+    until(
+        &client,
+        "the status, fetched on the status event",
+        "return document.querySelector('#status').textContent",
+        |v| v.as_str().is_some_and(|t| t.contains("all systems normal")),
+    )
+    .await;
+    screenshot(&client, "dashboard").await;
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn todos_stay_in_step_across_browsers() {
+    let (server, driver) = (server().await, driver().await);
+    let (one, two) = (browser(&driver).await, browser(&driver).await);
+    let url = format!("http://{}/todo", server.addr);
+    open(&one, &url).await;
+    open(&two, &url).await;
+    subscribed(&server, "todo", 2).await;
+    submit(&one, "form", &[("text", "write the tests")]).await;
+    for client in [&one, &two] {
+        until(
+            client,
+            "the new todo",
+            "return document.querySelectorAll('#todos li').length",
+            |v| v == &json!(1),
+        )
+        .await;
+    }
+    click(&two, "#todo-1 input").await;
+    until(
+        &one,
+        "the todo done in the other browser",
+        "return document.querySelector('#todo-1 input').checked",
+        |v| v == &json!(true),
+    )
+    .await;
+    assert_eq!(texts(&one, "#todos li").await, ["write the tests"]);
+    screenshot(&one, "todo").await;
+    one.close().await.expect("close");
+    two.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_show_the_registry_live() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/connections", server.addr)).await;
+    until(
+        &client,
+        "this page's own connection in the table",
+        "return document.querySelectorAll('#registry tr').length",
+        |v| v.as_u64().is_some_and(|rows| rows >= 2),
+    )
+    .await;
+    let text = texts(&client, "#registry p").await.concat();
+    assert!(text.contains("published"), "{text}");
+    screenshot(&client, "connections").await;
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_whose_stream_ends_resumes_without_gap_or_duplicate() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/notifications", server.addr)).await;
+    subscribed(&server, "notifications", 1).await;
+    for n in 1..=3 {
+        sse_demo::notify(&server.demo, &format!("before {n}"));
+    }
+    until(
+        &client,
+        "three notifications",
+        "return document.querySelectorAll('#notifications li').length",
+        |v| v == &json!(3),
+    )
+    .await;
+    // The server ends every stream; these are published while the page is away.
+    server.demo.hub.disconnect_all();
+    for n in 1..=3 {
+        sse_demo::notify(&server.demo, &format!("while away {n}"));
+    }
+    let replayed_before = server.demo.hub.stats().replayed;
+    until(
+        &client,
+        "the missed notifications",
+        "return document.querySelectorAll('#notifications li').length",
+        |v| v.as_u64().is_some_and(|n| n >= 6),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // a duplicate would arrive by now
+    for n in 1..=2 {
+        sse_demo::notify(&server.demo, &format!("after {n}"));
+    }
+    until(
+        &client,
+        "live again",
+        "return document.querySelectorAll('#notifications li').length",
+        |v| v.as_u64().is_some_and(|n| n >= 8),
+    )
+    .await;
+    let want = [
+        "before 1",
+        "before 2",
+        "before 3",
+        "while away 1",
+        "while away 2",
+        "while away 3",
+        "after 1",
+        "after 2",
+    ];
+    assert_eq!(
+        texts(&client, "#notifications li").await,
+        want,
+        "no gap, no duplicate"
+    );
+    assert!(
+        server.demo.hub.stats().replayed >= replayed_before + 3,
+        "the page resumed from its Last-Event-ID"
+    );
+    assert_eq!(texts(&client, "#unread").await, ["8"]);
+    screenshot(&client, "reconnected").await;
+    client.close().await.expect("close");
+}
+
+/// `GET path` over a plain connection: the body as served.
+async fn fetch(addr: SocketAddr, path: &str) -> String {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.expect("send");
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).await.expect("read");
+    response
+}
+
+/// The values of `attribute="..."` in `html`.
+fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+    let needle = format!("{attribute}=\"");
+    html.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = html.get(at + needle.len()..)?;
+            rest.split('"').next()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_name_in_the_pages_is_in_the_catalogue() {
+    let server = server().await;
+    let names: Vec<&str> = sse_demo::catalogue::ALL.iter().map(|e| e.name()).collect();
+    let mut seen = 0;
+    for path in [
+        "/notifications",
+        "/chat/lobby",
+        "/progress",
+        "/dashboard",
+        "/todo",
+        "/connections",
+    ] {
+        let html = fetch(server.addr, path).await;
+        assert!(
+            html.starts_with("HTTP/1.1 200"),
+            "{path}: {}",
+            html.lines().next().unwrap_or("")
+        );
+        for list in attribute_values(&html, "sse-swap") {
+            for name in list.split(',') {
+                assert!(
+                    names.contains(&name.trim()),
+                    "{path}: sse-swap {name:?} is not in the catalogue"
+                );
+                seen += 1;
+            }
+        }
+        for trigger in attribute_values(&html, "hx-trigger") {
+            for spec in trigger.split(',') {
+                if let Some(name) = spec.trim().strip_prefix("sse:") {
+                    let name = name.split_whitespace().next().unwrap_or("");
+                    assert!(
+                        names.contains(&name),
+                        "{path}: hx-trigger sse:{name:?} is not in the catalogue"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen >= 10, "the pages name events: {seen}");
+}

@@ -1,0 +1,37 @@
+//! What sse-hub's integration tests share: reading an event the way a client does, with
+//! sse-core's decoder.
+
+use sse_core::{Decoded, Decoder, EncodedEvent};
+use sse_hub::EventId;
+
+/// An event as a client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// Its id (the client's last event ID after it).
+    pub id: String,
+    /// The sequence number in the id (`u64::MAX` if it has none).
+    pub seq: u64,
+    /// Its type (`message` if it has none).
+    pub event_type: String,
+    /// Its data.
+    pub data: String,
+}
+
+/// Decodes one encoded event with sse-core's decoder.
+pub fn decode(event: &EncodedEvent) -> Seen {
+    let mut decoder = Decoder::new();
+    let message = decoder
+        .feed(event.as_bytes())
+        .find_map(|item| match item {
+            Ok(Decoded::Event(message)) => Some(message),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("not an event: {event:?}"));
+    let id = message.last_event_id().to_owned();
+    Seen {
+        seq: EventId::parse(&id).map_or(u64::MAX, |id| id.seq()),
+        event_type: message.event_type().to_owned(),
+        data: message.data().to_owned(),
+        id,
+    }
+}
