@@ -48,6 +48,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let addr = listener.local_addr().unwrap_or(addr); // the real port when asked for 0
     let pace = Pace::default();
     let demo = Demo::new(Config::default(), pace);
     demo.start_producers(pace);
