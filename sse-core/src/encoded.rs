@@ -2,8 +2,10 @@
 
 use bytes::Bytes;
 
-use crate::error::EncodeError;
-use crate::event::Event;
+use crate::error::{EncodeError, EventError};
+use crate::event::{Event, validate_id};
+use crate::lines;
+use crate::sink::BufMutSink;
 
 /// The wire bytes of one complete event, encoded by this crate, behind a reference count.
 ///
@@ -30,6 +32,63 @@ impl EncodedEvent {
         EncodedEvent(Bytes::from_static(crate::KEEP_ALIVE))
     }
 
+    /// This event with an `id` field in front: for an event encoded once without an id
+    /// ([`Event::without_id`]) whose id is known only later, e.g. from a shared log. One
+    /// allocation, one copy of the bytes. The event must have no `id` of its own (a later
+    /// `id` line would win).
+    ///
+    /// ```
+    /// use sse_core::Event;
+    ///
+    /// let event = Event::new().with_data("hi").to_encoded()?;
+    /// assert_eq!(event.with_id("17-0")?.as_bytes(), b"id: 17-0\ndata: hi\n\n");
+    /// assert!(event.with_id("a\nb").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Event::with_id`]: an id with CR, LF or NUL.
+    pub fn with_id(&self, id: &str) -> Result<EncodedEvent, EventError> {
+        validate_id(id)?;
+        let mut out = bytes::BytesMut::with_capacity(lines::ID.line_len(id.len()) + self.len());
+        lines::ID.write_line(id.as_bytes(), &mut BufMutSink(&mut out));
+        out.extend_from_slice(&self.0);
+        Ok(EncodedEvent(out.freeze()))
+    }
+
+    /// Bytes an encoder of this crate produced and something else kept (a shared log),
+    /// checked to be exactly one event as this crate writes them: UTF-8, LF line endings,
+    /// and one blank line, at the end. Linear in the length; no copy.
+    ///
+    /// ```
+    /// use sse_core::{EncodedEvent, Event};
+    ///
+    /// let kept = Event::new().with_data("a\nb").to_encoded()?.into_bytes();
+    /// assert!(EncodedEvent::from_encoded(kept).is_ok());
+    /// for bad in [&b"data: a\n"[..], b"data: a\n\ndata: b\n\n", b"data: a\r\n\r\n", b"\xFF\n\n", b""] {
+    ///     assert!(EncodedEvent::from_encoded(bytes::Bytes::from_static(bad)).is_err());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`NotOneEvent`] for anything else.
+    pub fn from_encoded(bytes: Bytes) -> Result<Self, NotOneEvent> {
+        let text = core::str::from_utf8(&bytes).map_err(|_| NotOneEvent)?;
+        let blank = text.find("\n\n").map(|at| at + 2);
+        let one_event = match text {
+            "\n" => true,
+            _ => !text.starts_with('\n') && blank == Some(text.len()) && !text.contains('\r'),
+        };
+        if one_event {
+            Ok(EncodedEvent(bytes))
+        } else {
+            Err(NotOneEvent)
+        }
+    }
+
     /// The encoded bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
@@ -50,6 +109,19 @@ impl EncodedEvent {
         self.0.is_empty()
     }
 }
+
+/// Bytes that are not exactly one event as this crate encodes them
+/// ([`EncodedEvent::from_encoded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotOneEvent;
+
+impl core::fmt::Display for NotOneEvent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("not exactly one encoded SSE event")
+    }
+}
+
+impl core::error::Error for NotOneEvent {}
 
 impl From<EncodedEvent> for Bytes {
     fn from(event: EncodedEvent) -> Self {
@@ -83,6 +155,26 @@ mod tests {
         assert_eq!(Bytes::from(clone), &b"data: x\n\n"[..]);
         assert!(!event.is_empty());
         assert_eq!(event.len(), 9);
+        Ok(())
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn an_id_in_front_is_the_same_as_an_id_built_in()
+    -> Result<(), alloc::boxed::Box<dyn core::error::Error>> {
+        let built = Event::new()
+            .with_event_type("t")?
+            .with_id("7")?
+            .with_data("x");
+        let later = built.clone().without_id().to_encoded()?.with_id("7")?;
+        let decode = |bytes: &[u8]| {
+            let mut decoder = crate::Decoder::new();
+            decoder.feed(bytes).collect::<alloc::vec::Vec<_>>()
+        };
+        assert_eq!(
+            decode(later.as_bytes()),
+            decode(built.to_encoded()?.as_bytes())
+        );
         Ok(())
     }
 }

@@ -150,6 +150,14 @@ impl<'a> Event<'a> {
         Ok(self)
     }
 
+    /// Removes the id, if any: for an event whose id is given later, on its encoded form
+    /// ([`EncodedEvent::with_id`](crate::EncodedEvent::with_id)).
+    #[inline(always)]
+    pub fn without_id(mut self) -> Self {
+        self.id = None;
+        self
+    }
+
     /// Sets the reconnection time clients wait before reconnecting, written in whole
     /// milliseconds (more than `u64::MAX` ms is written as `u64::MAX`).
     #[inline(always)]

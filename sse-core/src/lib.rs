@@ -108,7 +108,7 @@ pub use decode::{DecodeError, Limit, Limits, Progress};
 pub use decode::{Decoded, DecodedRef, Decoder, Items, ItemsRef, MessageEvent, MessageEventRef};
 pub use encode::KEEP_ALIVE;
 #[cfg(feature = "bytes")]
-pub use encoded::EncodedEvent;
+pub use encoded::{EncodedEvent, NotOneEvent};
 pub use error::{EncodeError, EventError, Field};
 pub use event::{Event, validate_id};
 pub use media_type::{LAST_EVENT_ID_HEADER, MEDIA_TYPE, is_event_stream};

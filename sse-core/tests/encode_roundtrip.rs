@@ -65,6 +65,9 @@ proptest! {
                     .collect::<Result<_, _>>()
                     .map_err(|e| TestCaseError::fail(format!("{e}")))?;
                 prop_assert_eq!(items, out.items);
+                // What the encoder writes is one event to `EncodedEvent::from_encoded`.
+                #[cfg(feature = "bytes")]
+                prop_assert!(sse_core::EncodedEvent::from_encoded(bytes.clone().into()).is_ok());
             }
         }
     }

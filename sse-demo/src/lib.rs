@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
-use sse_hub::{Config, Hub};
+use sse_hub::{Config, EventId, Hub};
 
 pub mod catalogue;
 pub use notifications::notify;
@@ -56,20 +56,43 @@ impl Default for Pace {
 pub struct Demo {
     /// The hub every page's stream comes from.
     pub hub: Hub,
-    unread: Arc<Mutex<u64>>,
-    todos: Arc<Mutex<Vec<todo::Todo>>>,
+    unread: Arc<Mutex<Versioned<u64>>>,
+    todos: Arc<Mutex<Versioned<Vec<todo::Todo>>>>,
     jobs: Arc<AtomicU64>,
     job_step: Duration,
 }
 
 impl Demo {
-    /// A demo with its own hub; reset events get the catalogue's name.
+    /// A demo with its own in-memory hub; reset events get the catalogue's name.
     pub fn new(config: Config, pace: Pace) -> Self {
-        let config = config
+        Self::on(Hub::new(Self::config(config)), pace)
+    }
+
+    /// A demo whose hub is on the Redis at `url`: run several, behind one address or not,
+    /// and every tab sees every event, resuming on whichever server it reaches.
+    ///
+    /// # Errors
+    ///
+    /// When Redis cannot be reached.
+    pub fn new_with_redis(
+        config: Config,
+        pace: Pace,
+        url: &str,
+    ) -> Result<Self, sse_hub::RedisError> {
+        let hub = Hub::new_with_redis(Self::config(config), sse_hub::Redis::new(url))?;
+        Ok(Self::on(hub, pace))
+    }
+
+    /// `config`, with the catalogue's reset event.
+    fn config(config: Config) -> Config {
+        config
             .with_reset_event_type(catalogue::RESET)
-            .unwrap_or_else(|_| Config::default());
+            .unwrap_or_else(|_| Config::default())
+    }
+
+    fn on(hub: Hub, pace: Pace) -> Self {
         Demo {
-            hub: Hub::new(config),
+            hub,
             unread: Arc::default(),
             todos: Arc::default(),
             jobs: Arc::default(),
@@ -122,12 +145,38 @@ impl Demo {
             .await
     }
 
-    fn unread(&self) -> MutexGuard<'_, u64> {
+    pub(crate) fn unread(&self) -> MutexGuard<'_, Versioned<u64>> {
         self.unread.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn todos(&self) -> MutexGuard<'_, Vec<todo::Todo>> {
+    pub(crate) fn todos(&self) -> MutexGuard<'_, Versioned<Vec<todo::Todo>>> {
         self.todos.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Where the stream of a page rendered from state last `changed` by that event starts:
+    /// after that event, or after the latest the hub delivered if that is newer. (On Redis
+    /// a publish returns before this hub's tail delivers it.)
+    pub(crate) fn resume_after(&self, changed: Option<EventId>) -> String {
+        let delivered = self.hub.last_id();
+        changed
+            .map_or(delivered, |id| id.max(delivered))
+            .to_string()
+    }
+}
+
+/// A page's state and the id of the event that last changed it. Changes are published
+/// while it is locked, and only kept once published.
+#[derive(Debug, Default)]
+pub(crate) struct Versioned<T> {
+    value: T,
+    changed: Option<EventId>,
+}
+
+impl<T> Versioned<T> {
+    /// The new value, changed by event `id`.
+    fn set(&mut self, value: T, id: EventId) {
+        self.value = value;
+        self.changed = Some(id);
     }
 }
 

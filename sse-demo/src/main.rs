@@ -1,29 +1,42 @@
-//! `cargo run -p sse-demo [-- --port N]`: the live htmx demo on 127.0.0.1 (port from
-//! `--port`, else `PORT`, else 3000). Ctrl-C stops it within a second, streams open or not.
+//! `cargo run -p sse-demo [-- --port N] [--redis redis://127.0.0.1:6379]`: the live htmx
+//! demo on 127.0.0.1 (port from `--port`, else `PORT`, else 3000; on a Redis Streams
+//! backplane with `--redis` or `REDIS_URL`, else in memory). Ctrl-C stops it within a
+//! second, streams open or not.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 use sse_demo::{Demo, Pace};
 use sse_hub::Config;
 
-/// The port from `--port N` or `PORT`, else 3000.
-fn port() -> Result<u16, String> {
+/// What to serve on: the port and, if any, the Redis backplane.
+struct Options {
+    port: u16,
+    redis: Option<String>,
+}
+
+/// `--port N` (or `PORT`, else 3000) and `--redis URL` (or `REDIS_URL`).
+fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut port = std::env::var("PORT").ok();
+    let mut redis = std::env::var("REDIS_URL").ok();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = args.next(),
+            "--redis" => redis = args.next(),
             "-h" | "--help" => {
-                println!("usage: sse-demo [--port N]   (or PORT=N; default 3000)");
+                println!(
+                    "usage: sse-demo [--port N] [--redis redis://HOST:PORT]   (or PORT, REDIS_URL)"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
     }
-    match port {
-        None => Ok(3000),
-        Some(text) => text.parse().map_err(|_| format!("not a port: {text:?}")),
-    }
+    let port = match port {
+        None => 3000,
+        Some(text) => text.parse().map_err(|_| format!("not a port: {text:?}"))?,
+    };
+    Ok(Options { port, redis })
 }
 
 #[tokio::main]
@@ -33,14 +46,14 @@ async fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let port = match port() {
-        Ok(port) => port,
+    let options = match options() {
+        Ok(options) => options,
         Err(message) => {
             eprintln!("sse-demo: {message}");
             return std::process::ExitCode::FAILURE;
         }
     };
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -50,9 +63,22 @@ async fn main() -> std::process::ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(addr); // the real port when asked for 0
     let pace = Pace::default();
-    let demo = Demo::new(Config::default(), pace);
+    let demo = match &options.redis {
+        None => Demo::new(Config::default(), pace),
+        Some(url) => match Demo::new_with_redis(Config::default(), pace, url) {
+            Ok(demo) => demo,
+            Err(error) => {
+                eprintln!("sse-demo: {error}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+    };
     demo.start_producers(pace);
-    println!("sse-demo: open http://{addr}/ (Ctrl-C to stop)");
+    let on = options
+        .redis
+        .as_deref()
+        .map_or("in memory".to_owned(), |url| format!("on {url}"));
+    println!("sse-demo: open http://{addr}/ (events {on}; Ctrl-C to stop)");
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -14,9 +14,9 @@ use crate::{Demo, layout};
 /// `GET /notifications`.
 pub async fn page(State(demo): State<Demo>) -> Html<String> {
     // The count and the stream's starting point, read together: no event falls between.
-    let (unread, last_id) = {
+    let (unread, resume) = {
         let unread = demo.unread();
-        (*unread, demo.hub.last_id())
+        (unread.value, demo.resume_after(unread.changed))
     };
     let body = format!(
         r#"<p>Unread: <span id="unread" {unread_swap}>{unread}</span>
@@ -27,7 +27,7 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
         unread_swap = UNREAD.sse_swap(),
         swap = NOTIFICATION.sse_swap(),
     );
-    let live = layout::live("/events/notifications", &last_id.to_string(), &body);
+    let live = layout::live("/events/notifications", &resume, &body);
     layout::page("Notifications", &live)
 }
 
@@ -35,16 +35,17 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
 /// count is kept and published under one lock, so tabs see the counts in order.
 pub fn notify(demo: &Demo, text: &str) {
     let mut unread = demo.unread();
-    *unread += 1;
+    let count = unread.value + 1;
     let fragment = format!(
         r#"<div {append}><li>{text}</li></div><span id="unread" {replace}>{unread}</span>"#,
         append = Oob::new(Swap::BeforeEnd).with_selector("#notifications"),
         text = escape(text),
         replace = Oob::new(Swap::InnerHtml), // keeps the span and its own sse-swap
-        unread = *unread,
+        unread = count,
     );
-    if let Err(error) = demo.hub.publish("notifications", (NOTIFICATION, fragment)) {
-        tracing::debug!(%error, "notification not published");
+    match demo.hub.publish("notifications", (NOTIFICATION, fragment)) {
+        Ok(id) => unread.set(count, id),
+        Err(error) => tracing::debug!(%error, "notification not published"),
     }
 }
 
@@ -57,11 +58,13 @@ pub async fn new(State(demo): State<Demo>) -> StatusCode {
 /// `POST /notifications/read`: the count goes back to 0, in every tab.
 pub async fn read(State(demo): State<Demo>) -> StatusCode {
     let mut unread = demo.unread();
-    *unread = 0;
-    if let Err(error) = demo.hub.publish("notifications", (UNREAD, "0")) {
-        tracing::debug!(%error, "unread count not published");
+    match demo.hub.publish("notifications", (UNREAD, "0")) {
+        Ok(id) => {
+            unread.set(0, id);
+            StatusCode::NO_CONTENT
+        }
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
-    StatusCode::NO_CONTENT
 }
 
 /// The background producer: a plain OS thread (no runtime handle needed to publish), one

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sse_htmx::{Oob, Swap, escape};
 
 use crate::catalogue::TODO;
-use crate::{Demo, layout};
+use crate::{Demo, Versioned, layout};
 
 /// One todo.
 #[derive(Debug, Clone)]
@@ -32,10 +32,10 @@ impl Todo {
 
 /// `GET /todo`: the list as it is, and the stream from exactly then.
 pub async fn page(State(demo): State<Demo>) -> Html<String> {
-    let (items, last_id) = {
+    let (items, resume) = {
         let todos = demo.todos();
-        let items: String = todos.iter().map(|t| t.html("")).collect();
-        (items, demo.hub.last_id())
+        let items: String = todos.value.iter().map(|t| t.html("")).collect();
+        (items, demo.resume_after(todos.changed))
     };
     let body = format!(
         r#"<form hx-post="/todo" hx-swap="none" hx-on::after-request="if (event.detail.successful) this.reset()">
@@ -45,7 +45,7 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
 <ul id="todos">{items}</ul>"#,
         swap = TODO.sse_swap(),
     );
-    let live = layout::live("/events/todo", &last_id.to_string(), &body);
+    let live = layout::live("/events/todo", &resume, &body);
     layout::page("Todo", &live)
 }
 
@@ -63,31 +63,42 @@ pub async fn add(State(demo): State<Demo>, Form(new): Form<New>) -> StatusCode {
     }
     let mut todos = demo.todos();
     let todo = Todo {
-        id: todos.len() as u64 + 1,
+        id: todos.value.len() as u64 + 1,
         text: text.to_owned(),
         done: false,
     };
     let append = Oob::new(Swap::BeforeEnd).with_selector("#todos");
     let fragment = format!("<div {append}>{}</div>", todo.html(""));
-    todos.push(todo);
-    publish(&demo, fragment)
+    let mut list = todos.value.clone();
+    list.push(todo);
+    publish(&demo, &mut todos, list, fragment)
 }
 
 /// `POST /todo/{id}/toggle`: done or not; every tab replaces its `<li>`.
 pub async fn toggle(State(demo): State<Demo>, Path(id): Path<u64>) -> StatusCode {
     let mut todos = demo.todos();
-    let Some(todo) = todos.iter_mut().find(|t| t.id == id) else {
+    let mut list = todos.value.clone();
+    let Some(todo) = list.iter_mut().find(|t| t.id == id) else {
         return StatusCode::NOT_FOUND;
     };
     todo.done = !todo.done;
     let fragment = todo.html(&Oob::by_id().to_string());
-    publish(&demo, fragment)
+    publish(&demo, &mut todos, list, fragment)
 }
 
-/// Publishes a change while the list is still locked, so ids follow the list's order.
-fn publish(demo: &Demo, fragment: String) -> StatusCode {
+/// Publishes a change while the list is locked, and keeps the new list only once it is
+/// published: every tab and the list stay in step.
+fn publish(
+    demo: &Demo,
+    todos: &mut Versioned<Vec<Todo>>,
+    list: Vec<Todo>,
+    fragment: String,
+) -> StatusCode {
     match demo.hub.publish("todo", (TODO, fragment)) {
-        Ok(_) => StatusCode::NO_CONTENT,
+        Ok(id) => {
+            todos.set(list, id);
+            StatusCode::NO_CONTENT
+        }
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

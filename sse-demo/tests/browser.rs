@@ -7,6 +7,9 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`bash .ci/test` installs them); it
 //! fails, never skips, when the browser cannot start.
 
+#[path = "../../sse-hub/tests/common/redis.rs"]
+mod redis;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,15 +34,23 @@ struct Server {
     _stop: oneshot::Sender<()>,
 }
 
+/// The pace of the tests' demos: fast, and notifications only when asked for.
+const PACE: Pace = Pace {
+    notification: Duration::from_secs(3600),
+    tick: Duration::from_millis(200),
+    job_step: Duration::from_millis(5),
+};
+
+fn config() -> Config {
+    Config::default().with_retry(Duration::from_millis(200))
+}
+
 async fn server() -> Server {
-    let pace = Pace {
-        notification: Duration::from_secs(3600), // tests ask for notifications themselves
-        tick: Duration::from_millis(200),
-        job_step: Duration::from_millis(5),
-    };
-    let config = Config::default().with_retry(Duration::from_millis(200));
-    let demo = Demo::new(config, pace);
-    demo.start_producers(pace);
+    serve(Demo::new(config(), PACE)).await
+}
+
+async fn serve(demo: Demo) -> Server {
+    demo.start_producers(PACE);
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .expect("bind 127.0.0.1:0");
@@ -458,6 +469,42 @@ async fn a_page_whose_stream_ends_resumes_without_gap_or_duplicate() {
     assert_eq!(texts(&client, "#unread").await, ["8"]);
     screenshot(&client, "reconnected").await;
     client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_redis_share_the_chat() {
+    let redis = redis::RedisServer::start();
+    let on_redis =
+        || Demo::new_with_redis(config(), PACE, &redis.url()).expect("the demo on Redis");
+    let (one, two) = (serve(on_redis()).await, serve(on_redis()).await);
+    let driver = driver().await;
+    let (alice, bob) = (browser(&driver).await, browser(&driver).await);
+    open(&alice, &format!("http://{}/chat/rust", one.addr)).await;
+    open(&bob, &format!("http://{}/chat/rust", two.addr)).await;
+    subscribed(&one, "chat:rust", 1).await;
+    subscribed(&two, "chat:rust", 1).await;
+    submit(
+        &alice,
+        "form",
+        &[("name", "alice"), ("text", "posted on one, read on two")],
+    )
+    .await;
+    for client in [&alice, &bob] {
+        until(
+            client,
+            "the message on both servers",
+            "return document.querySelectorAll('#messages li').length",
+            |v| v == &json!(1),
+        )
+        .await;
+    }
+    assert_eq!(
+        texts(&bob, "#messages li").await,
+        ["alice: posted on one, read on two"]
+    );
+    screenshot(&bob, "chat-on-redis").await;
+    alice.close().await.expect("close");
+    bob.close().await.expect("close");
 }
 
 /// `GET path` over a plain connection: the body as served.

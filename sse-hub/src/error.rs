@@ -14,6 +14,8 @@ pub enum PublishError {
     Event(EventError),
     /// The event could not be encoded (JSON data that serialized differently).
     Encode(EncodeError),
+    /// The shared log (Redis) could not store it: nothing was published.
+    Unavailable(String),
 }
 
 impl fmt::Display for PublishError {
@@ -22,6 +24,7 @@ impl fmt::Display for PublishError {
             PublishError::Closed => f.write_str("the hub is closed"),
             PublishError::Event(e) => write!(f, "invalid event: {e}"),
             PublishError::Encode(e) => write!(f, "event could not be encoded: {e}"),
+            PublishError::Unavailable(why) => write!(f, "the event log is unavailable: {why}"),
         }
     }
 }
@@ -29,7 +32,7 @@ impl fmt::Display for PublishError {
 impl std::error::Error for PublishError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            PublishError::Closed => None,
+            PublishError::Closed | PublishError::Unavailable(_) => None,
             PublishError::Event(e) => Some(e),
             PublishError::Encode(e) => Some(e),
         }

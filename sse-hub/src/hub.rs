@@ -11,7 +11,7 @@ use crate::config::{Config, final_event};
 use crate::error::{FinalEventError, PublishError, SubscribeError};
 use crate::id::{ConnectionId, EventId};
 use crate::memory::MemoryStore;
-use crate::message::Message;
+use crate::message::{Message, Target};
 use crate::stats::{ConnectionInfo, Counters, Stats};
 use crate::store::{Entry, ResetReason, Store, Topic};
 use crate::subscription::{EndReason, Pushed, Queue, Slot, Subscription};
@@ -58,10 +58,26 @@ pub(crate) struct Shared<M> {
     config: Config,
     counters: Arc<Counters>,
     state: Mutex<State<M>>,
+    /// A shared log that assigns ids and feeds this hub through a tail (several servers).
+    log: Option<Box<dyn Log>>,
+}
+
+/// A shared, ordered log of published events (Redis Streams): it assigns their ids, and
+/// a tail of its own delivers them to every hub on it ([`Shared::deliver_from_log`]).
+pub(crate) trait Log: Send + Sync + 'static {
+    /// Appends an event encoded without an id; returns the id the log gave it. `except`
+    /// are connections of this hub that must not get it.
+    fn append(
+        &self,
+        topic: &str,
+        event: &EncodedEvent,
+        key: Option<&str>,
+        except: &[ConnectionId],
+    ) -> Result<EventId, PublishError>;
 }
 
 /// Everything behind the hub's lock.
-struct State<M> {
+pub(crate) struct State<M> {
     store: Box<dyn Store>,
     topics: HashMap<Topic, Subscribers<M>>,
     connections: HashMap<ConnectionId, Arc<Slot<M>>>,
@@ -121,8 +137,17 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// A hub keeping its ids and history in `store`. The store's own bounds apply; the
     /// config's history settings are for the default store.
     pub fn new_with_store(config: Config, store: impl Store) -> Self {
+        Self::from_parts(config, Box::new(store), None)
+    }
+
+    /// A hub on `store`, fed by `log` if there is one.
+    pub(crate) fn from_parts(
+        config: Config,
+        store: Box<dyn Store>,
+        log: Option<Box<dyn Log>>,
+    ) -> Self {
         let state = State {
-            store: Box::new(store),
+            store,
             topics: HashMap::new(),
             connections: HashMap::new(),
             next_connection: 0,
@@ -133,8 +158,15 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 config,
                 counters: Arc::default(),
                 state: Mutex::new(state),
+                log,
             }),
         }
+    }
+
+    /// A handle that does not keep the hub alive (the log's tail holds one).
+    #[cfg(feature = "redis")]
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Shared<M>> {
+        Arc::downgrade(&self.shared)
     }
 
     /// The configuration.
@@ -174,38 +206,28 @@ impl<M: Send + Sync + 'static> Hub<M> {
             target,
             key,
         } = message;
+        if let (Some(log), Some(except)) = (&self.shared.log, target.kept_except()) {
+            // A shared log gives the id and feeds every instance's tail, this one's too:
+            // nothing is delivered here, and nothing is acknowledged that was not stored.
+            if self.is_closed() {
+                return Err(PublishError::Closed);
+            }
+            let encoded = event.without_id().to_encoded()?;
+            let id = log.append(topic, &encoded, key.as_deref(), except)?;
+            Counters::add(&self.shared.counters.published, 1);
+            return Ok(id);
+        }
         let mut state = self.shared.state();
         if state.closed {
             return Err(PublishError::Closed);
         }
         let id = state.store.next_id();
-        let id_text = id.to_string();
-        let encoded = event.with_id(id_text.as_str())?.to_encoded()?;
-        let (topic, subscribers) = match state.topics.get_key_value(topic) {
-            Some((name, subscribers)) => (Arc::clone(name), subscribers.slots.as_slice()),
-            None => (Arc::from(topic), &[][..]),
-        };
-        let config = &self.shared.config;
-        let mut lagged = 0;
-        for slot in subscribers {
-            if !target.includes(slot.id, &slot.metadata) {
-                continue;
-            }
-            let key = key.as_ref().map(|k| (&topic, k));
-            let pushed =
-                slot.queue()
-                    .push(&encoded, key, config.queue_capacity(), config.lag_event());
-            if pushed == Pushed::Lagged {
-                lagged += 1;
-                tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
-            }
-        }
-        if target.is_kept() {
-            state.store.keep(Entry::new(id, topic, encoded, key));
-        }
+        let encoded = event.with_id(id.to_string())?.to_encoded()?;
+        let keep = target.is_kept() && self.shared.log.is_none();
+        self.shared
+            .deliver(&mut state, id, topic, encoded, &target, key, keep);
         drop(state);
         Counters::add(&self.shared.counters.published, 1);
-        Counters::add(&self.shared.counters.lag_disconnects, lagged);
         Ok(id)
     }
 
@@ -270,7 +292,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
         }
         state.next_connection += 1;
         let id = ConnectionId(state.next_connection);
-        let (mut replay, reset) = state.replay(&names, last_event_id, config);
+        let (mut replay, reset, skip_through) = state.replay(&names, last_event_id, config);
         if let Some(retry) = config.retry_event() {
             replay.push_front(retry.clone());
         }
@@ -281,7 +303,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
             metadata,
             connected_at: SystemTime::now(),
             delivered: Default::default(),
-            queue: Mutex::new(Queue::new(replay)),
+            queue: Mutex::new(Queue::new(replay, skip_through)),
         });
         for topic in &slot.topics {
             state
@@ -344,7 +366,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
 
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
-        self.shared.state().closed
+        self.shared.is_closed()
     }
 
     /// The counters, read without a lock.
@@ -395,8 +417,105 @@ impl<M: Send + Sync + 'static> Hub<M> {
 impl<M> Shared<M> {
     /// The state, even if a thread panicked while holding the lock (the hub never leaves
     /// it half-changed across a call that can panic).
-    fn state(&self) -> MutexGuard<'_, State<M>> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State<M>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the hub was closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state().closed
+    }
+
+    /// Queues `event` for the subscribers of `topic` that `target` includes, and keeps it
+    /// for replay if `keep`. Subscribers whose queue is full are cut off (counted).
+    #[allow(clippy::too_many_arguments)] // one call site each: the fields of a message
+    pub(crate) fn deliver(
+        &self,
+        state: &mut State<M>,
+        id: EventId,
+        topic: &str,
+        event: EncodedEvent,
+        target: &Target<M>,
+        key: Option<Arc<str>>,
+        keep: bool,
+    ) {
+        let (topic, subscribers) = match state.topics.get_key_value(topic) {
+            Some((name, subscribers)) => (Arc::clone(name), subscribers.slots.as_slice()),
+            None => (Arc::from(topic), &[][..]),
+        };
+        let config = &self.config;
+        let mut lagged = 0;
+        for slot in subscribers {
+            if !target.includes(slot.id, &slot.metadata) {
+                continue;
+            }
+            let key = key.as_ref().map(|k| (&topic, k));
+            let pushed = slot.queue().push(
+                &event,
+                Some(id),
+                key,
+                config.queue_capacity(),
+                config.lag_event(),
+            );
+            if pushed == Pushed::Lagged {
+                lagged += 1;
+                tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
+            }
+        }
+        if keep {
+            state.store.keep(Entry::new(id, topic, event, key));
+        }
+        Counters::add(&self.counters.lag_disconnects, lagged);
+    }
+
+    /// Delivers an event the log's tail read: it gets its id here, once for every local
+    /// subscriber, and is kept for replay.
+    #[cfg(feature = "redis")]
+    pub(crate) fn deliver_from_log(
+        &self,
+        id: EventId,
+        topic: &str,
+        event: &EncodedEvent,
+        key: Option<Arc<str>>,
+        except: Vec<ConnectionId>,
+    ) {
+        let event = match event.with_id(&id.to_string()) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::error!(%error, %id, "SSE event from the log could not take its id");
+                return;
+            }
+        };
+        let mut state = self.state();
+        state.store.keep_id(id);
+        let target = if except.is_empty() {
+            Target::All
+        } else {
+            Target::AllExcept(except)
+        };
+        self.deliver(&mut state, id, topic, event, &target, key, true);
+    }
+
+    /// The log lost events this hub had not all delivered (it came back empty): every
+    /// subscriber gets a reset event, and the history starts again from `from`.
+    #[cfg(feature = "redis")]
+    pub(crate) fn log_lost(&self, from: EventId) {
+        let mut state = self.state();
+        state.store.restart(from);
+        let Some(reset) = reset_event(&self.config, from, ResetReason::HistoryGone) else {
+            return;
+        };
+        let mut reached = 0;
+        for slot in state.connections.values() {
+            if slot.queue().push(&reset, None, None, usize::MAX, None) == Pushed::Queued {
+                reached += 1;
+            }
+        }
+        Counters::add(&self.counters.resets, reached);
+        tracing::warn!(
+            subscribers = reached,
+            "SSE log lost events: reset event sent to every subscriber"
+        );
     }
 
     /// Ends every subscription with `reason`, `last` sent last.
@@ -450,26 +569,31 @@ impl<M> Drop for Shared<M> {
 
 impl<M> State<M> {
     /// What a new subscriber of `topics` gets first: the replay after `last_event_id`, or
-    /// a reset event and why.
+    /// a reset event and why; and the id through which live events are skipped (the client
+    /// saw them on another server, ahead of this hub's log tail).
     fn replay(
         &mut self,
         topics: &[Topic],
         last_event_id: Option<&str>,
         config: &Config,
-    ) -> (VecDeque<EncodedEvent>, Option<ResetReason>) {
+    ) -> (VecDeque<EncodedEvent>, Option<ResetReason>, Option<EventId>) {
         let Some(text) = last_event_id else {
-            return (VecDeque::new(), None);
+            return (VecDeque::new(), None, None);
         };
+        let after = EventId::parse(text);
         let mut entries = Vec::new();
-        let resumed = match EventId::parse(text) {
+        let resumed = match after {
             Some(after) => self.store.replay(topics, after, &mut entries),
             None => Err(ResetReason::UnknownId),
         };
-        match resumed {
-            Ok(()) => (coalesced(entries), None),
-            Err(reason) => {
+        match (resumed, after) {
+            (Ok(()), _) => (coalesced(entries), None, None),
+            (Err(ResetReason::UnknownId), Some(after)) if self.store.ahead(after) => {
+                (VecDeque::new(), None, Some(after))
+            }
+            (Err(reason), _) => {
                 let reset = reset_event(config, self.store.last_id(), reason);
-                (reset.into_iter().collect(), Some(reason))
+                (reset.into_iter().collect(), Some(reason), None)
             }
         }
     }
@@ -519,7 +643,6 @@ mod tests {
     use futures_util::{FutureExt, StreamExt};
 
     use super::*;
-    use crate::message::Target;
 
     /// Everything the stream yields without waiting, as text; `"<end>"` if it ended.
     fn drain<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<String> {

@@ -80,15 +80,38 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | (none yet) | | the in-memory hub needs no feature |
+//! | `redis` | no | `Hub::new_with_redis`: a Redis Streams backplane, so several servers share one order, one set of ids and one history; see below |
+//!
+//! ## Redis
+//!
+//! With feature `redis`, `Hub::new_with_redis` puts the hub on a Redis Streams
+//! backplane, with the same public API:
+//!
+//! - Publishing appends to one stream (`XADD` with an approximate `MAXLEN` of the history
+//!   length); Redis gives the id, so an id means the same thing on every server. A
+//!   publish returns once Redis stored the event, and fails
+//!   (`PublishError::Unavailable`) when Redis cannot be reached: nothing is acknowledged
+//!   that was not stored. It blocks the calling thread for that round trip.
+//! - Each hub tails the stream on a connection of its own (`XREAD BLOCK`, on a plain
+//!   thread) and delivers each event to its subscribers, encoding it once with its id.
+//!   Its subscribers stay connected while Redis is down; the tail resumes from its last id
+//!   once it is back. If Redis came back empty (restarted without persistence), every
+//!   subscriber gets the reset event. These transitions are logged with `tracing`.
+//! - A new hub loads the recent history first, so a client resumes on any server.
+//! - One stream holds every topic, so one `Last-Event-ID` resumes several topics exactly.
+//!   Events to one connection or by metadata stay on their server (they are not
+//!   replayed), and carry the latest id.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 mod error;
+mod history;
 mod hub;
 mod id;
 mod memory;
 mod message;
+#[cfg(feature = "redis")]
+mod redis;
 mod stats;
 mod store;
 mod subscription;
@@ -99,6 +122,8 @@ pub use hub::Hub;
 pub use id::{ConnectionId, EventId};
 pub use memory::MemoryStore;
 pub use message::{Message, Target};
+#[cfg(feature = "redis")]
+pub use redis::{Redis, RedisError};
 pub use stats::{ConnectionInfo, Stats};
 pub use store::{Entry, ResetReason, Store, Topic};
 pub use subscription::{EndReason, Subscription};

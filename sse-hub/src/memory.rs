@@ -1,9 +1,9 @@
 //! [`MemoryStore`]: the default [`Store`]: ids and history in this process's memory.
 
-use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
+use crate::history::History;
 use crate::id::EventId;
 use crate::store::{Entry, ResetReason, Store, Topic};
 
@@ -15,34 +15,7 @@ use crate::store::{Entry, ResetReason, Store, Topic};
 pub struct MemoryStore {
     epoch: u64,
     seq: u64,
-    history_len: usize,
-    max_age: Option<Duration>,
-    topics: HashMap<Topic, History>,
-}
-
-/// One topic's kept events, oldest first.
-#[derive(Debug, Default)]
-struct History {
-    entries: VecDeque<Entry>,
-    /// The sequence number of the newest event forgotten (0: none).
-    forgotten_through: u64,
-}
-
-impl History {
-    /// Forgets the oldest event.
-    fn forget_oldest(&mut self) {
-        if let Some(entry) = self.entries.pop_front() {
-            self.forgotten_through = entry.id.seq();
-        }
-    }
-
-    /// Forgets events published before `oldest`.
-    fn forget_before(&mut self, oldest: Option<Instant>) {
-        let Some(oldest) = oldest else { return };
-        while self.entries.front().is_some_and(|e| e.at < oldest) {
-            self.forget_oldest();
-        }
-    }
+    history: History,
 }
 
 impl MemoryStore {
@@ -51,15 +24,8 @@ impl MemoryStore {
         MemoryStore {
             epoch: random_epoch(),
             seq: 0,
-            history_len,
-            max_age,
-            topics: HashMap::new(),
+            history: History::new(history_len, max_age),
         }
-    }
-
-    /// The oldest publish time still kept, if events expire.
-    fn oldest_kept(&self) -> Option<Instant> {
-        self.max_age.and_then(|age| Instant::now().checked_sub(age))
     }
 }
 
@@ -74,13 +40,7 @@ impl Store for MemoryStore {
     }
 
     fn keep(&mut self, entry: Entry) {
-        let oldest = self.oldest_kept();
-        let history = self.topics.entry(entry.topic.clone()).or_default();
-        history.entries.push_back(entry);
-        while history.entries.len() > self.history_len {
-            history.forget_oldest();
-        }
-        history.forget_before(oldest);
+        self.history.keep(entry);
     }
 
     fn replay(
@@ -92,29 +52,12 @@ impl Store for MemoryStore {
         if after.epoch() != self.epoch || after.seq() > self.seq {
             return Err(ResetReason::UnknownId);
         }
-        let oldest = self.oldest_kept();
-        let start = out.len();
-        for topic in topics {
-            let Some(history) = self.topics.get_mut(topic) else {
-                continue; // nothing published to it yet in this run
-            };
-            history.forget_before(oldest);
-            if history.forgotten_through > after.seq() {
-                out.truncate(start);
-                return Err(ResetReason::HistoryGone);
-            }
-            let first = history.entries.partition_point(|e| e.id <= after);
-            out.extend(history.entries.range(first..).cloned());
-        }
-        if let Some(replayed) = out.get_mut(start..) {
-            replayed.sort_by_key(|e| e.id);
-        }
-        Ok(())
+        self.history.replay(topics, after, out)
     }
 }
 
 /// A random epoch: std's randomly keyed hasher over the clock.
-fn random_epoch() -> u64 {
+pub(crate) fn random_epoch() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -122,7 +65,6 @@ fn random_epoch() -> u64 {
     hasher.write_u128(now.as_nanos());
     hasher.finish()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

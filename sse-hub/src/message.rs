@@ -42,7 +42,16 @@ impl<M> Target<M> {
 
     /// Whether the event is kept for replay.
     pub(crate) fn is_kept(&self) -> bool {
-        matches!(self, Target::All | Target::AllExcept(_))
+        self.kept_except().is_some()
+    }
+
+    /// For an event kept for replay, the connections it excludes.
+    pub(crate) fn kept_except(&self) -> Option<&[ConnectionId]> {
+        match self {
+            Target::All => Some(&[]),
+            Target::AllExcept(excluded) => Some(excluded),
+            Target::Connection(_) | Target::Matching(_) => None,
+        }
     }
 }
 

@@ -83,6 +83,26 @@ pub trait Store: Send + 'static {
     /// no longer allow.
     fn keep(&mut self, entry: Entry);
 
+    /// Notes that `id` was given by a shared log (the latest delivered so far). Stores that
+    /// give ids themselves ignore it.
+    fn keep_id(&mut self, id: EventId) {
+        let _ = id;
+    }
+
+    /// Whether `id`, newer than anything delivered here, may still arrive: a shared log
+    /// gave it, and this hub's tail has not caught up yet. The subscriber then skips what
+    /// arrives up to it. Stores that give ids themselves answer no.
+    fn ahead(&self, id: EventId) -> bool {
+        let _ = id;
+        false
+    }
+
+    /// The shared log lost its events: forget the history; the next ids follow `from`.
+    /// Stores that give ids themselves ignore it.
+    fn restart(&mut self, from: EventId) {
+        let _ = from;
+    }
+
     /// Appends to `out`, oldest first, every kept event of `topics` after `after`, or says
     /// why that cannot be done without a gap.
     ///

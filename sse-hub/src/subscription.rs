@@ -11,7 +11,7 @@ use futures_core::Stream;
 use sse_core::EncodedEvent;
 
 use crate::hub::Shared;
-use crate::id::ConnectionId;
+use crate::id::{ConnectionId, EventId};
 use crate::stats::Counters;
 use crate::store::Topic;
 
@@ -61,6 +61,9 @@ pub(crate) struct Queue {
     end: End,
     waker: Option<Waker>,
     last_activity: Instant,
+    /// Events up to this id were seen by the client on another server, and this hub's log
+    /// tail has not delivered them yet: skip them.
+    skip_through: Option<EventId>,
 }
 
 /// What [`Queue::push`] did.
@@ -75,26 +78,35 @@ pub(crate) enum Pushed {
 }
 
 impl Queue {
-    pub(crate) fn new(replay: VecDeque<EncodedEvent>) -> Self {
+    pub(crate) fn new(replay: VecDeque<EncodedEvent>, skip_through: Option<EventId>) -> Self {
         Queue {
             replay,
             live: VecDeque::new(),
             end: End::Open,
             waker: None,
             last_activity: Instant::now(),
+            skip_through,
         }
     }
 
-    /// Queues a live event for the subscriber, unless it already holds `capacity`.
+    /// Queues a live event (with its `id`, if it may be skipped) for the subscriber, unless
+    /// it already holds `capacity`.
     pub(crate) fn push(
         &mut self,
         event: &EncodedEvent,
+        id: Option<EventId>,
         key: Option<(&Topic, &Arc<str>)>,
         capacity: usize,
         lag_event: Option<&EncodedEvent>,
     ) -> Pushed {
         if !matches!(self.end, End::Open) {
             return Pushed::Ignored;
+        }
+        if let (Some(skip), Some(id)) = (self.skip_through, id) {
+            if id <= skip {
+                return Pushed::Ignored; // the client has it
+            }
+            self.skip_through = None;
         }
         if let Some((topic, key)) = key {
             let same = |q: &Queued| q.key.as_ref().is_some_and(|(t, k)| t == topic && k == key);

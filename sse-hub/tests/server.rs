@@ -163,7 +163,7 @@ async fn a_slow_client_is_cut_off_then_resumes_with_nothing_lost() {
         published += 1;
         hub.publish("news", format!("{published} {payload}"))
             .expect("open hub");
-        if published % 4 == 0 {
+        if published.is_multiple_of(4) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }

@@ -1,5 +1,8 @@
 //! What sse-hub's integration tests share: reading an event the way a client does, with
-//! sse-core's decoder.
+//! sse-core's decoder; and a real `redis-server`.
+#![allow(dead_code)] // each test file uses its own part
+
+pub mod redis;
 
 use sse_core::{Decoded, Decoder, EncodedEvent};
 use sse_hub::EventId;

@@ -1,0 +1,230 @@
+//! The Redis Streams backplane with a real `redis-server` (started per test on a free
+//! loopback port, persistence off): two hubs with their own connections act as two
+//! servers. Bounded: every wait has a deadline.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::redis::RedisServer;
+use common::{Seen, decode};
+use futures_util::StreamExt;
+use sse_hub::{Config, Hub, PublishError, Redis, Subscription};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn hub(server: &RedisServer, config: Config) -> Hub {
+    Hub::new_with_redis(config, Redis::new(server.url())).expect("a hub on Redis")
+}
+
+/// The next event of `sub`, decoded, within the limit.
+async fn next(sub: &mut Subscription) -> Seen {
+    let event = tokio::time::timeout(LIMIT, sub.next())
+        .await
+        .expect("an event in time")
+        .expect("the stream goes on");
+    decode(&event)
+}
+
+async fn data(sub: &mut Subscription, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(next(sub).await.data);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_published_on_one_server_reach_the_other_in_order() {
+    let redis = RedisServer::start();
+    let (a, b) = (
+        hub(&redis, Config::default()),
+        hub(&redis, Config::default()),
+    );
+    let mut on_b = b.subscribe(["news"], None).expect("open");
+    let mut on_a = a.subscribe(["news"], None).expect("open");
+    let ids: Vec<_> = (1..=20)
+        .map(|n| a.publish("news", n.to_string()).expect("stored"))
+        .collect();
+    let want: Vec<String> = (1..=20).map(|n| n.to_string()).collect();
+    assert_eq!(data(&mut on_b, 20).await, want);
+    assert_eq!(
+        data(&mut on_a, 20).await,
+        want,
+        "the publishing server's own subscribers too"
+    );
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_resumes_on_the_other_server_with_exactly_the_rest() {
+    let redis = RedisServer::start();
+    let (a, b) = (
+        hub(&redis, Config::default()),
+        hub(&redis, Config::default()),
+    );
+    let mut on_a = a.subscribe(["news"], None).expect("open");
+    for n in 1..=10 {
+        a.publish("news", n.to_string()).expect("stored");
+    }
+    let mut last = String::new();
+    for n in 1..=4 {
+        let seen = next(&mut on_a).await;
+        assert_eq!(seen.data, n.to_string());
+        last = seen.id;
+    }
+    drop(on_a); // the connection drops; the browser reconnects to the other server
+    for n in 11..=15 {
+        b.publish("news", n.to_string()).expect("stored");
+    }
+    let mut on_b = b.subscribe(["news"], Some(&last)).expect("open");
+    let want: Vec<String> = (5..=15).map(|n| n.to_string()).collect();
+    assert_eq!(data(&mut on_b, 11).await, want);
+    b.publish("news", "live").expect("stored");
+    assert_eq!(next(&mut on_b).await.data, "live");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishers_on_both_servers_give_one_order_everywhere() {
+    let redis = RedisServer::start();
+    let config = Config::default().with_queue_capacity(1000); // nobody reads until the end
+    let (a, b) = (hub(&redis, config.clone()), hub(&redis, config));
+    let mut subs = vec![
+        a.subscribe(["t"], None).expect("open"),
+        b.subscribe(["t"], None).expect("open"),
+        a.subscribe(["t"], None).expect("open"),
+    ];
+    let publishers: Vec<_> = [(a.clone(), "a"), (b.clone(), "b")]
+        .into_iter()
+        .map(|(hub, name)| {
+            std::thread::spawn(move || {
+                for n in 0..200 {
+                    hub.publish("t", format!("{name}{n}")).expect("stored");
+                }
+            })
+        })
+        .collect();
+    for publisher in publishers {
+        publisher.join().expect("publisher");
+    }
+    let mut orders = Vec::new();
+    for sub in &mut subs {
+        let mut seen = Vec::new();
+        for _ in 0..400 {
+            let event = next(sub).await;
+            seen.push((event.id, event.data));
+        }
+        orders.push(seen);
+    }
+    assert!(
+        orders.iter().all(|o| o == &orders[0]),
+        "one total order on every subscriber"
+    );
+    let mut ids: Vec<&String> = orders[0].iter().map(|(id, _)| id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 400, "no duplicate");
+    for name in ["a", "b"] {
+        let mine: Vec<&str> = orders[0]
+            .iter()
+            .map(|(_, d)| d.as_str())
+            .filter(|d| d.starts_with(name))
+            .collect();
+        let want: Vec<String> = (0..200).map(|n| format!("{name}{n}")).collect();
+        assert_eq!(mine, want, "each publisher's events in its order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_refuses_publishes_and_an_empty_restart_gives_a_reset() {
+    let mut redis = RedisServer::start();
+    let config = Config::default();
+    let (a, b) = (hub(&redis, config.clone()), hub(&redis, config));
+    let mut on_b = b.subscribe(["news"], None).expect("open");
+    for n in 1..=3 {
+        a.publish("news", n.to_string()).expect("stored");
+    }
+    assert_eq!(
+        data(&mut on_b, 3).await,
+        ["1", "2", "3"],
+        "everything acknowledged arrives"
+    );
+    redis.kill();
+    let refused = a.publish("news", "while down");
+    assert!(
+        matches!(refused, Err(PublishError::Unavailable(_))),
+        "{refused:?}"
+    );
+    redis.restart(); // empty: persistence is off
+    // Publishes go through again; the subscriber, still connected, is told its history is
+    // gone before it sees them.
+    let mut published = None;
+    for _ in 0..200 {
+        if let Ok(id) = a.publish("news", "after restart") {
+            published = Some(id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(published.is_some(), "publishing works again");
+    let reset = next(&mut on_b).await;
+    assert_eq!(
+        (reset.event_type.as_str(), reset.data.as_str()),
+        ("reset", "history-gone")
+    );
+    assert_eq!(next(&mut on_b).await.data, "after restart");
+    assert!(b.stats().resets >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_older_than_the_history_gets_a_reset() {
+    let redis = RedisServer::start();
+    let config = Config::default().with_history_len(5);
+    let a = hub(&redis, config.clone());
+    let first = a.publish("news", "1").expect("stored");
+    for n in 2..=20 {
+        a.publish("news", n.to_string()).expect("stored");
+    }
+    let latest = a.publish("news", "21").expect("stored");
+    let b = hub(&redis, config); // loads the last 5
+    for hub in [&a, &b] {
+        let deadline = std::time::Instant::now() + LIMIT;
+        while hub.last_id() < latest {
+            assert!(std::time::Instant::now() < deadline, "the tail caught up");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut sub = hub
+            .subscribe(["news"], Some(&first.to_string()))
+            .expect("open");
+        let reset = next(&mut sub).await;
+        assert_eq!(
+            (reset.event_type.as_str(), reset.data.as_str()),
+            ("reset", "history-gone")
+        );
+        assert_eq!(
+            reset.id,
+            latest.to_string(),
+            "resume from the latest next time"
+        );
+    }
+    // Within the history, it resumes.
+    let mut sub = b
+        .subscribe(["news"], Some(&EventIdText::before(&b)))
+        .expect("open");
+    assert_eq!(next(&mut sub).await.data, "21");
+}
+
+/// The id of the event before the latest, as text.
+struct EventIdText;
+
+impl EventIdText {
+    fn before(hub: &Hub) -> String {
+        let latest = hub.last_id();
+        // Redis ids in one millisecond count up from 0; otherwise ask the history.
+        if latest.seq() > 0 {
+            sse_hub::EventId::new(latest.epoch(), latest.seq() - 1).to_string()
+        } else {
+            sse_hub::EventId::new(latest.epoch() - 1, u64::MAX).to_string()
+        }
+    }
+}
