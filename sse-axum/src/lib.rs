@@ -78,10 +78,12 @@
 //!
 //! ## When a handler does not compile
 //!
-//! A handler whose stream yields something that is not an event item fails with axum's
-//! generic "the trait `Handler<_, _>` is not implemented". Put `#[axum::debug_handler]`
-//! (axum's `macros` feature) on the handler to see the real cause, such as "`u64` cannot be
-//! an item of an SSE stream", with the list of item types that work.
+//! `Sse::new` checks its stream's items, so a wrong item type is reported where the
+//! response is made, by name: "`u64` cannot be an item of an SSE stream", with the list of
+//! item types that work. Other mistakes in a handler (an extractor that is not one, a
+//! future that is not `Send`) give axum's generic "the trait `Handler<_, _>` is not
+//! implemented": put `#[axum::debug_handler]` (axum's `macros` feature) on the handler to
+//! see the real cause.
 //!
 //! ## Coming from `axum::response::sse`
 //!

@@ -34,8 +34,14 @@ pub struct Sse<S> {
 }
 
 impl<S> Sse<S> {
-    /// A response streaming `stream`.
-    pub fn new(stream: S) -> Self {
+    /// A response streaming `stream`. Its items must be [`SseItem`]s: checked here, so a
+    /// wrong item type is reported at this call, by name, rather than as axum's generic
+    /// "`Handler` is not implemented".
+    pub fn new(stream: S) -> Self
+    where
+        S: Stream,
+        S::Item: SseItem,
+    {
         Sse {
             inner: sse_hyper::Sse::new(stream),
         }

@@ -26,7 +26,11 @@ use warp::reply::{Reply, Response};
 ///         .with_keep_alive(KeepAlive::new().with_interval(Duration::from_secs(20)))
 /// });
 /// ```
-pub fn reply<S>(stream: S) -> SseReply<S> {
+pub fn reply<S>(stream: S) -> SseReply<S>
+where
+    S: Stream,
+    S::Item: SseItem,
+{
     SseReply {
         inner: sse_hyper::Sse::new(stream),
     }
