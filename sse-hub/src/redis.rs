@@ -17,6 +17,7 @@
 //! several topics then resumes all of them exactly from one `Last-Event-ID`, which
 //! per-topic streams (whose ids can collide) would not allow.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -112,12 +113,15 @@ impl<M: Send + Sync + 'static> Hub<M> {
         let mut connection = redis.connect(&client).map_err(RedisError)?;
         let generation = generation(&mut connection, &redis).map_err(RedisError)?;
         let (store, last) = load(&mut connection, &redis, &config).map_err(RedisError)?;
+        let connections: [Mutex<Option<Connection>>; PUBLISH_CONNECTIONS] = Default::default();
+        *connections[0].lock().unwrap_or_else(|e| e.into_inner()) = Some(connection);
         let log = RedisLog {
             client: client.clone(),
             redis: redis.clone(),
             maxlen: config.history_len().max(1),
             instance: random_epoch(),
-            connection: Mutex::new(Some(connection)),
+            connections,
+            next: AtomicUsize::new(0),
         };
         let instance = log.instance;
         let hub = Hub::from_parts(config, Box::new(store), Some(Box::new(log)));
@@ -198,19 +202,33 @@ impl Store for RedisStore {
     }
 }
 
-/// Appends published events to the stream, on a connection of its own.
+/// Connections a hub publishes on: publishers on several threads each wait one round
+/// trip, on different connections.
+const PUBLISH_CONNECTIONS: usize = 4;
+
+/// Appends published events to the stream, on connections of its own (made when needed).
 struct RedisLog {
     client: Client,
     redis: Redis,
     maxlen: usize,
     /// Names this hub in its events' exclusions.
     instance: u64,
-    connection: Mutex<Option<Connection>>,
+    connections: [Mutex<Option<Connection>>; PUBLISH_CONNECTIONS],
+    next: AtomicUsize,
 }
 
 impl RedisLog {
+    /// A free connection slot, or the next one in turn if all are busy.
     fn connection(&self) -> MutexGuard<'_, Option<Connection>> {
-        self.connection.lock().unwrap_or_else(|e| e.into_inner())
+        for slot in &self.connections {
+            if let Ok(free) = slot.try_lock() {
+                return free;
+            }
+        }
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % PUBLISH_CONNECTIONS;
+        self.connections[turn]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
