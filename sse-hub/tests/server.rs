@@ -218,3 +218,16 @@ async fn graceful_shutdown_with_open_streams_finishes_within_a_second() {
         assert!(next(events).await.is_none(), "the stream ended cleanly");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_plugs_into_every_adapter() {
+    let hub: Hub = Hub::default();
+    let subscription = || hub.subscribe(["news"], None).expect("open hub");
+    let hyper = sse_hyper::Sse::new(subscription()).into_response();
+    let warp = warp::Reply::into_response(sse_warp::reply(subscription()));
+    let axum = axum::response::IntoResponse::into_response(Sse::new(subscription()));
+    for headers in [hyper.headers(), warp.headers(), axum.headers()] {
+        assert_eq!(headers["content-type"], "text/event-stream");
+    }
+    assert_eq!(hub.stats().subscribers, 3);
+}
