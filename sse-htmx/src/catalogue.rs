@@ -1,4 +1,4 @@
-//! One catalogue of SSE events: [`SseEvent`] (declared with [`sse_event!`]) gives the
+//! One catalogue of SSE events: [`SseEvent`] (declared with [`sse_event!`](crate::sse_event)) gives the
 //! server its event type and the page its attributes, and [`markdown`] documents them all.
 
 use std::fmt;
@@ -47,7 +47,7 @@ impl std::error::Error for NameError {}
 /// One server-sent event of the app, declared once: its name (the SSE event type), the
 /// channel it is sent on, its payload and what it means.
 ///
-/// Declare each with [`sse_event!`]: a bad name is a compile error, and so is a misspelt
+/// Declare each with [`sse_event!`](crate::sse_event): a bad name is a compile error, and so is a misspelt
 /// constant anywhere it is used, on the server (`(NOTIFICATION, html)` as a stream item or
 /// hub event) and in page templates written in Rust ([`sse_swap`](Self::sse_swap),
 /// [`hx_trigger`](Self::hx_trigger)).
@@ -85,7 +85,7 @@ pub struct SseEvent {
 impl SseEvent {
     /// The event, if `name` is 1 to 64 ASCII letters, digits, `_`, `-` or `.` (safe in an
     /// `event:` field, in `sse-swap`'s comma-separated list and in an `hx-trigger`).
-    /// [`sse_event!`] calls it at compile time.
+    /// [`sse_event!`](crate::sse_event) calls it at compile time.
     ///
     /// # Errors
     ///
