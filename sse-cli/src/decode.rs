@@ -3,42 +3,19 @@
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
-use serde::Serialize;
-use sse_core::{DecodedRef, Decoder, Limits};
+use sse_core::{DecodedRef, Decoder};
 
 use crate::chunks::{ChunkSizes, Chunker};
+use crate::decoding::DecoderArgs;
+use crate::output::Output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Also print comments, as `{"comment": TEXT}`.
-    #[arg(long)]
-    comments: bool,
+    #[command(flatten)]
+    decoding: DecoderArgs,
     /// Feed the decoder chunks of these byte sizes, the last one repeating (e.g. `14,2,1,3`).
     #[arg(long, value_name = "SIZES")]
     chunks: Option<ChunkSizes>,
-    /// Longest line accepted, in bytes.
-    #[arg(long, default_value_t = Limits::DEFAULT_MAX_LINE_LEN)]
-    max_line_len: usize,
-    /// Largest event accepted (data plus event type), in bytes.
-    #[arg(long, default_value_t = Limits::DEFAULT_MAX_EVENT_SIZE)]
-    max_event_size: usize,
-}
-
-/// One output line.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Output<'a> {
-    Event {
-        event: &'a str,
-        data: &'a str,
-        id: &'a str,
-    },
-    Retry {
-        retry: u128,
-    },
-    Comment {
-        comment: &'a str,
-    },
 }
 
 /// Decodes chunks and prints items; remembers whether a limit was exceeded.
@@ -69,21 +46,15 @@ impl<W: Write> Printer<W> {
                 Ok(DecodedRef::Comment(comment)) => Output::Comment { comment },
                 Ok(_) => continue,
             };
-            serde_json::to_writer(&mut self.out, &output)?;
-            self.out.write_all(b"\n")?;
+            output.write_line(&mut self.out)?;
         }
         Ok(())
     }
 }
 
 pub fn run(args: &Args) -> io::Result<ExitCode> {
-    let limits = Limits::default()
-        .with_max_line_len(args.max_line_len)
-        .with_max_event_size(args.max_event_size);
     let mut printer = Printer {
-        decoder: Decoder::new()
-            .with_limits(limits)
-            .with_comments(args.comments),
+        decoder: args.decoding.decoder(),
         out: io::BufWriter::new(io::stdout().lock()),
         failed: false,
     };

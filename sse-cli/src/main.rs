@@ -1,19 +1,24 @@
-//! `sse`: decode an event stream into JSON lines, or encode JSON lines into an event stream.
+//! `sse`: decode an event stream into JSON lines, encode JSON lines into an event stream, or
+//! follow a stream over HTTP, reconnecting as a browser does.
 //!
 //! ```text
 //! curl -N https://example.com/events | sse decode
 //! printf '{"event":"greeting","data":"hi"}\n' | sse encode
+//! sse get https://example.com/events -H 'Authorization: Bearer t' --idle-timeout 45
 //! ```
 
 mod chunks;
 mod decode;
+mod decoding;
 mod encode;
+mod get;
+mod output;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Decode and encode Server-Sent Event streams as JSON lines.
+/// Decode, encode and follow Server-Sent Event streams as JSON lines.
 #[derive(Debug, Parser)]
 #[command(name = "sse", version, about)]
 struct Cli {
@@ -27,6 +32,15 @@ enum Command {
     Decode(decode::Args),
     /// Read JSON lines on stdin (`event`, `data`, `id`, `retry`, `comment`); write the event stream.
     Encode(encode::Args),
+    /// Follow an event stream over HTTP, reconnecting as a browser does; print what `decode` prints.
+    ///
+    /// Each event, retry and comment is printed as `sse decode` prints it, flushed as it
+    /// arrives. A lost connection is resumed with `Last-Event-ID` after the server's `retry`
+    /// (3 s by default, backing off while attempts fail); reconnections and decoding errors are
+    /// reported on stderr, never on stdout. Exit 0 when the server answers 204 (or on
+    /// Ctrl-C); 1 with a one-line message when the stream fails for good (another status or
+    /// content type, retries exhausted); 2 for arguments that cannot make a client.
+    Get(get::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +48,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Encode(args) => encode::run(&args),
+        Command::Get(args) => get::run(args),
     };
     match result {
         Ok(code) => code,

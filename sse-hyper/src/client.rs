@@ -102,6 +102,14 @@ impl<B: Body> EventStream<B> {
     pub fn reconnection_time(&self) -> Option<Duration> {
         self.decoder.reconnection_time()
     }
+
+    /// The decoder, as this body left it: to decode the next response after a reconnection,
+    /// with the same last event ID and reconnection time. If the body did not end (it
+    /// failed, or you stop reading it), call [`Decoder::finish`] first, so that an event cut
+    /// off is discarded.
+    pub fn into_decoder(self) -> Decoder {
+        self.decoder
+    }
 }
 
 impl<B> Stream for EventStream<B>
