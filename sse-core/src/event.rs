@@ -151,7 +151,7 @@ impl<'a> Event<'a> {
     }
 
     /// Removes the id, if any: for an event whose id is given later, on its encoded form
-    /// ([`EncodedEvent::with_id`](crate::EncodedEvent::with_id)).
+    /// (`EncodedEvent::with_id`, feature `bytes`).
     #[inline(always)]
     pub fn without_id(mut self) -> Self {
         self.id = None;
