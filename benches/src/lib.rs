@@ -11,9 +11,15 @@
 //!   used as the oracle by [`check`].
 //! - [`check`]: the sanity checks the bench and the report run at start-up; they panic on
 //!   any unexpected mismatch.
+//! - [`fanout`]: the `hub_fanout` fixtures: sse-hub and a bare `tokio::sync::broadcast`
+//!   channel handing one event to 10,000 subscribers.
+//! - [`load`]: the pieces of the `hub_load` binary (an SSE server over sse-hub or over
+//!   axum + broadcast, and a raw-TCP client that measures deliveries, latency, CPU and RSS).
 
 pub mod check;
 pub mod decode;
 pub mod encode;
+pub mod fanout;
 pub mod inputs;
+pub mod load;
 pub mod reference;

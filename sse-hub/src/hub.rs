@@ -302,7 +302,6 @@ impl<M: Send + Sync + 'static> Hub<M> {
             topics: names.into_boxed_slice(),
             metadata,
             connected_at: SystemTime::now(),
-            delivered: Default::default(),
             queue: Mutex::new(Queue::new(replay, skip_through)),
         });
         for topic in &slot.topics {
@@ -325,11 +324,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
             None => Counters::add(&counters.replayed, replayed as u64),
         }
         tracing::debug!(connection = %id, topics = ?slot.topics, replayed, "SSE subscriber joined");
-        Ok(Subscription::new(
-            slot,
-            Arc::downgrade(&self.shared),
-            Arc::clone(counters),
-        ))
+        Ok(Subscription::new(slot, Arc::downgrade(&self.shared)))
     }
 
     /// Ends every subscription, after the events already queued for it, and refuses new
@@ -404,7 +399,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 topics: slot.topics.to_vec(),
                 metadata: slot.metadata.clone(),
                 connected_at: slot.connected_at,
-                delivered: slot.delivered.load(std::sync::atomic::Ordering::Relaxed),
+                delivered: slot.taken(),
                 pending: slot.pending(),
                 last_activity: slot.last_activity(),
             })
@@ -444,7 +439,8 @@ impl<M> Shared<M> {
             None => (Arc::from(topic), &[][..]),
         };
         let config = &self.config;
-        let mut lagged = 0;
+        let now = std::time::Instant::now();
+        let (mut lagged, mut queued) = (0, 0);
         for slot in subscribers {
             if !target.includes(slot.id, &slot.metadata) {
                 continue;
@@ -456,7 +452,9 @@ impl<M> Shared<M> {
                 key,
                 config.queue_capacity(),
                 config.lag_event(),
+                now,
             );
+            queued += u64::from(pushed == Pushed::Queued);
             if pushed == Pushed::Lagged {
                 lagged += 1;
                 tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
@@ -466,6 +464,7 @@ impl<M> Shared<M> {
             state.store.keep(Entry::new(id, topic, event, key));
         }
         Counters::add(&self.counters.lag_disconnects, lagged);
+        Counters::add(&self.counters.delivered, queued);
     }
 
     /// Delivers an event the log's tail read: it gets its id here, once for every local
@@ -507,7 +506,8 @@ impl<M> Shared<M> {
         };
         let mut reached = 0;
         for slot in state.connections.values() {
-            if slot.queue().push(&reset, None, None, usize::MAX, None) == Pushed::Queued {
+            let now = std::time::Instant::now();
+            if slot.queue().push(&reset, None, None, usize::MAX, None, now) == Pushed::Queued {
                 reached += 1;
             }
         }

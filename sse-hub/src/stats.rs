@@ -43,7 +43,8 @@ impl Counters {
 pub struct Stats {
     /// Events published.
     pub published: u64,
-    /// Events taken by subscribers' streams (replayed ones included).
+    /// Live events queued for subscribers: one per subscriber an event reached (replays
+    /// are counted in `replayed`).
     pub delivered: u64,
     /// Events queued for replay after a `Last-Event-ID`.
     pub replayed: u64,
@@ -73,6 +74,6 @@ pub struct ConnectionInfo<M> {
     pub delivered: u64,
     /// Events waiting in its queue.
     pub pending: usize,
-    /// The last time an event was taken by it (or it subscribed).
+    /// The last time an event was queued for it (or it subscribed).
     pub last_activity: Instant,
 }

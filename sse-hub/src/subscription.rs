@@ -2,7 +2,6 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Instant, SystemTime};
@@ -12,7 +11,6 @@ use sse_core::EncodedEvent;
 
 use crate::hub::Shared;
 use crate::id::{ConnectionId, EventId};
-use crate::stats::Counters;
 use crate::store::Topic;
 
 /// Why a subscription's stream ended (or will, once its queue is drained).
@@ -60,7 +58,10 @@ pub(crate) struct Queue {
     live: VecDeque<Queued>,
     end: End,
     waker: Option<Waker>,
+    /// The last time an event was queued (or the subscription was made).
     last_activity: Instant,
+    /// Events taken by the stream.
+    taken: u64,
     /// Events up to this id were seen by the client on another server, and this hub's log
     /// tail has not delivered them yet: skip them.
     skip_through: Option<EventId>,
@@ -85,12 +86,15 @@ impl Queue {
             end: End::Open,
             waker: None,
             last_activity: Instant::now(),
+            taken: 0,
             skip_through,
         }
     }
 
     /// Queues a live event (with its `id`, if it may be skipped) for the subscriber, unless
     /// it already holds `capacity`.
+    /// `now` is the publish time (read once per publish, not once per subscriber).
+    #[allow(clippy::too_many_arguments)] // the event, and the bounds it is queued within
     pub(crate) fn push(
         &mut self,
         event: &EncodedEvent,
@@ -98,6 +102,7 @@ impl Queue {
         key: Option<(&Topic, &Arc<str>)>,
         capacity: usize,
         lag_event: Option<&EncodedEvent>,
+        now: Instant,
     ) -> Pushed {
         if !matches!(self.end, End::Open) {
             return Pushed::Ignored;
@@ -122,6 +127,7 @@ impl Queue {
             event: event.clone(),
             key: key.map(|(t, k)| (Arc::clone(t), Arc::clone(k))),
         });
+        self.last_activity = now;
         self.wake();
         Pushed::Queued
     }
@@ -153,7 +159,6 @@ pub(crate) struct Slot<M> {
     pub(crate) topics: Box<[Topic]>,
     pub(crate) metadata: M,
     pub(crate) connected_at: SystemTime,
-    pub(crate) delivered: AtomicU64,
     pub(crate) queue: Mutex<Queue>,
 }
 
@@ -164,9 +169,14 @@ impl<M> Slot<M> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The last time an event was taken by the subscriber (or it subscribed).
+    /// The last time an event was queued for the subscriber (or it subscribed).
     pub(crate) fn last_activity(&self) -> Instant {
         self.queue().last_activity
+    }
+
+    /// Events its stream has taken.
+    pub(crate) fn taken(&self) -> u64 {
+        self.queue().taken
     }
 
     /// Events waiting to be taken.
@@ -187,16 +197,11 @@ impl<M> Slot<M> {
 pub struct Subscription<M: Send + Sync + 'static = ()> {
     slot: Arc<Slot<M>>,
     hub: Weak<Shared<M>>,
-    counters: Arc<Counters>,
 }
 
 impl<M: Send + Sync + 'static> Subscription<M> {
-    pub(crate) fn new(slot: Arc<Slot<M>>, hub: Weak<Shared<M>>, counters: Arc<Counters>) -> Self {
-        Subscription {
-            slot,
-            hub,
-            counters,
-        }
+    pub(crate) fn new(slot: Arc<Slot<M>>, hub: Weak<Shared<M>>) -> Self {
+        Subscription { slot, hub }
     }
 
     /// This connection's id, for [`Target::Connection`](crate::Target::Connection) and
@@ -239,10 +244,7 @@ impl<M: Send + Sync + 'static> Stream for Subscription<M> {
             None => queue.live.pop_front().map(|q| q.event),
         };
         if let Some(event) = next {
-            queue.last_activity = Instant::now();
-            drop(queue);
-            self.slot.delivered.fetch_add(1, Ordering::Relaxed);
-            self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+            queue.taken += 1;
             return Poll::Ready(Some(event));
         }
         match std::mem::replace(&mut queue.end, End::Open) {

@@ -6,6 +6,10 @@
 //! Every implementation is run once to warm up (reused buffers reach their size, axum's
 //! body is built), then measured over many events; a cell is allocations per event (plus
 //! reallocations, if any) and the bytes those allocations asked for.
+//!
+//! Last, the heap each idle subscriber holds: sse-hub's `Subscription` against a tokio
+//! broadcast receiver in a `BroadcastStream` (what the `hub_load` broadcast server keeps per
+//! connection).
 
 use std::hint::black_box;
 
@@ -98,6 +102,94 @@ fn encode_cell(name: &str, input: &'static sse_benches::inputs::EncodeInput) -> 
     }
 }
 
+/// Subscribers in the per-subscriber memory table.
+const SUBSCRIBERS: usize = 10_000;
+
+/// Net heap bytes a region kept (allocated − freed, reallocations included).
+fn net_bytes(stats: &Stats) -> i128 {
+    stats.bytes_allocated as i128 - stats.bytes_deallocated as i128
+        + stats.bytes_reallocated as i128
+}
+
+/// One row of the per-subscriber table.
+fn subscriber_row(name: &str, handle: usize, idle: &Stats, after_event: &Stats) {
+    let per = SUBSCRIBERS as f64;
+    println!(
+        "| {name} | {handle} B | {:.2} ({:.0} B) | {:.0} B |",
+        idle.allocations as f64 / per,
+        net_bytes(idle) as f64 / per,
+        net_bytes(after_event) as f64 / per,
+    );
+}
+
+/// Heap held per idle subscriber: sse-hub's `Subscription` against what the broadcast app
+/// keeps per connection (a `tokio::sync::broadcast::Receiver` in a `BroadcastStream`).
+fn subscriber_memory() {
+    use futures_util::{FutureExt as _, StreamExt as _};
+
+    println!("\n### Heap per subscriber\n");
+    println!(
+        "{SUBSCRIBERS} subscribers of one topic or channel; allocations per subscriber (net bytes \
+         held per subscriber) when idle, and what one event delivered to each adds for good \
+         (queue buffers). The handle is what the connection's future holds inline.\n"
+    );
+    println!("| subscriber | handle | idle | + after one event |");
+    println!("|---|---:|---:|---:|");
+
+    let hub: sse_hub::Hub = sse_hub::Hub::default();
+    let mut subscriptions = Vec::with_capacity(SUBSCRIBERS);
+    let idle = count(|| {
+        subscriptions.extend((0..SUBSCRIBERS).map(|_| hub.subscribe(["t"], None).expect("open")));
+    });
+    let after_event = count(|| {
+        hub.publish("t", "x").expect("open");
+        for subscription in &mut subscriptions {
+            black_box(
+                subscription
+                    .next()
+                    .now_or_never()
+                    .flatten()
+                    .expect("delivered"),
+            );
+        }
+    });
+    subscriber_row(
+        "sse-hub `Subscription`",
+        size_of::<sse_hub::Subscription>(),
+        &idle,
+        &after_event,
+    );
+    drop(subscriptions);
+
+    let (sender, _) = tokio::sync::broadcast::channel::<String>(256);
+    let mut receivers = Vec::with_capacity(SUBSCRIBERS);
+    let idle = count(|| {
+        receivers.extend(
+            (0..SUBSCRIBERS)
+                .map(|_| tokio_stream::wrappers::BroadcastStream::new(sender.subscribe())),
+        );
+    });
+    let after_event = count(|| {
+        sender.send("x".to_owned()).expect("receivers");
+        for receiver in &mut receivers {
+            black_box(
+                receiver
+                    .next()
+                    .now_or_never()
+                    .flatten()
+                    .expect("delivered")
+                    .ok(),
+            );
+        }
+    });
+    subscriber_row(
+        "tokio `broadcast::Receiver` in a `BroadcastStream`",
+        size_of::<tokio_stream::wrappers::BroadcastStream<String>>(),
+        &idle,
+        &after_event,
+    );
+}
+
 fn main() {
     let notes = check::check_encoders();
     check::check_decoders();
@@ -133,6 +225,8 @@ fn main() {
             .collect();
         println!("| `{}` | {} |", input.group, cells.join(" | "));
     }
+
+    subscriber_memory();
 
     for note in notes {
         println!("\nnote: {note}");

@@ -1,0 +1,119 @@
+//! The pieces of `hub_load` (`src/bin/hub_load.rs`): a load test of an SSE server over
+//! loopback, the server measured alone in its own process.
+//!
+//! - [`server`]: the server (the `server` subcommand): axum over sse-hub (`hub`), or axum's
+//!   own SSE over `tokio::sync::broadcast` (`broadcast`), with a publisher on a plain thread
+//!   driven by commands on its standard input.
+//! - [`client`]: the load generator: N raw TCP connections, HTTP/1.1 chunked bodies decoded
+//!   by [`chunked`] and sse-core's `Decoder`, deliveries and latency counted.
+//! - [`histogram`]: a fixed-size log-linear latency histogram.
+//! - [`procfs`]: RSS, CPU time, CPU affinity and the descriptor limit, read from `/proc`.
+
+pub mod chunked;
+pub mod client;
+pub mod histogram;
+pub mod procfs;
+pub mod server;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The path the server streams events on.
+pub const EVENTS_PATH: &str = "/events";
+
+/// The topic (hub) every client subscribes to.
+pub const TOPIC: &str = "t";
+
+/// The event type of every event.
+pub const EVENT_TYPE: &str = "tick";
+
+/// Padding that brings an event's data to about 100 bytes.
+const PAD: &str = "pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad";
+
+/// Which server: sse-hub behind sse-axum, or what axum users write today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// axum + `sse_axum::Sse` over `sse_hub::Subscription`s.
+    Hub,
+    /// axum 0.8's own `axum::response::sse::{Sse, Event}` over
+    /// `tokio_stream::wrappers::BroadcastStream` on a `tokio::sync::broadcast` channel,
+    /// skipping `Lagged` errors.
+    Broadcast,
+    /// The floor for memory: axum's own `Sse` over a stream that never yields. No events;
+    /// what an idle connection costs in axum + hyper + tokio alone.
+    Floor,
+}
+
+impl FromStr for Flavour {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "hub" => Ok(Flavour::Hub),
+            "broadcast" => Ok(Flavour::Broadcast),
+            "floor" => Ok(Flavour::Floor),
+            other => Err(format!(
+                "unknown flavour {other:?}: expected hub, broadcast or floor"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flavour::Hub => "hub",
+            Flavour::Broadcast => "broadcast",
+            Flavour::Floor => "floor",
+        })
+    }
+}
+
+/// Nanoseconds since the UNIX epoch, now (0 if the clock is before it).
+pub fn now_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// An event's data: its sequence number, its publish time (ns since the UNIX epoch) and
+/// padding, about 100 bytes.
+pub fn event_data(seq: u64, published_nanos: u64) -> String {
+    format!("{seq} {published_nanos} {PAD}")
+}
+
+/// The sequence number and publish time of an event's data, if it is one of ours.
+pub fn parse_event_data(data: &str) -> Option<(u64, u64)> {
+    let mut fields = data.split(' ');
+    let seq = fields.next()?.parse().ok()?;
+    let published = fields.next()?.parse().ok()?;
+    Some((seq, published))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_data_round_trips_and_is_about_100_bytes() {
+        let data = event_data(12345, 1_700_000_000_123_456_789);
+        assert_eq!(
+            parse_event_data(&data),
+            Some((12345, 1_700_000_000_123_456_789))
+        );
+        assert!((90..=110).contains(&data.len()), "{}", data.len());
+        assert_eq!(parse_event_data("hello"), None);
+    }
+
+    #[test]
+    fn flavours_parse() {
+        assert_eq!("hub".parse(), Ok(Flavour::Hub));
+        assert_eq!(
+            "broadcast".parse::<Flavour>().map(|f| f.to_string()),
+            Ok("broadcast".into())
+        );
+        assert_eq!("floor".parse(), Ok(Flavour::Floor));
+        assert!("other".parse::<Flavour>().is_err());
+    }
+}
