@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -60,6 +61,8 @@ pub(crate) struct Shared<M> {
     state: Mutex<State<M>>,
     /// A shared log that assigns ids and feeds this hub through a tail (several servers).
     log: Option<Box<dyn Log>>,
+    /// Closed: set under the state's lock, read without it by publishers on a log.
+    closed: AtomicBool,
 }
 
 /// A shared, ordered log of published events (Redis Streams): it assigns their ids, and
@@ -82,7 +85,6 @@ pub(crate) struct State<M> {
     topics: HashMap<Topic, Subscribers<M>>,
     connections: HashMap<ConnectionId, Arc<Slot<M>>>,
     next_connection: u64,
-    closed: bool,
 }
 
 /// A topic's subscribers, in a vector for fast fan-out, indexed for removal.
@@ -151,7 +153,6 @@ impl<M: Send + Sync + 'static> Hub<M> {
             topics: HashMap::new(),
             connections: HashMap::new(),
             next_connection: 0,
-            closed: false,
         };
         Hub {
             shared: Arc::new(Shared {
@@ -159,6 +160,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 counters: Arc::default(),
                 state: Mutex::new(state),
                 log,
+                closed: AtomicBool::new(false),
             }),
         }
     }
@@ -218,7 +220,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
             return Ok(id);
         }
         let mut state = self.shared.state();
-        if state.closed {
+        if self.shared.is_closed() {
             return Err(PublishError::Closed);
         }
         let id = state.store.next_id();
@@ -270,7 +272,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
         let config = &self.shared.config;
         let max = config.max_topics();
         let mut state = self.shared.state();
-        if state.closed {
+        if self.shared.is_closed() {
             return Err(SubscribeError::Closed);
         }
         let mut names: Vec<Topic> = Vec::new();
@@ -418,7 +420,7 @@ impl<M> Shared<M> {
 
     /// Whether the hub was closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.state().closed
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Queues `event` for the subscribers of `topic` that `target` includes, and keeps it
@@ -520,8 +522,9 @@ impl<M> Shared<M> {
 
     /// Ends every subscription with `reason`, `last` sent last.
     fn close(&self, last: Option<EncodedEvent>, reason: EndReason) {
-        let mut state = self.state();
-        state.closed = true;
+        let state = self.state();
+        // Under the lock: no local publish or subscribe slips in between.
+        self.closed.store(true, Ordering::Release);
         for slot in state.connections.values() {
             slot.queue().end(reason, last.clone());
         }
@@ -550,9 +553,7 @@ impl<M> Shared<M> {
             state.topics.shrink_to(keep);
         }
         drop(state);
-        self.counters
-            .subscribers
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.counters.subscribers.fetch_sub(1, Ordering::Relaxed);
         tracing::debug!(connection = %slot.id, "SSE subscriber left");
     }
 }

@@ -28,7 +28,18 @@ fn status_field(pid: u32, name: &str) -> Option<String> {
 /// The CPU time of every thread of process `pid`, user plus system, in clock ticks
 /// (`utime` + `stime` of `/proc/<pid>/stat`).
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_ticks(&format!("/proc/{pid}/stat"))
+}
+
+/// The CPU time of one thread of this process, user plus system, in clock ticks (from
+/// `/proc/self/task/<tid>/stat`; `/proc/<tid>/stat` would give the whole process's).
+pub fn thread_cpu_ticks(tid: u32) -> Option<u64> {
+    stat_ticks(&format!("/proc/self/task/{tid}/stat"))
+}
+
+/// `utime` + `stime` of a `stat` file.
+fn stat_ticks(path: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
     let (_, after_name) = stat.rsplit_once(')')?;
     let mut fields = after_name.split_whitespace();
@@ -152,6 +163,10 @@ mod tests {
         let me = std::process::id();
         assert!(rss_kib(me).is_some_and(|kib| kib > 0));
         assert!(cpu_ticks(me).is_some());
+        assert!(
+            thread_cpu_ticks(me).is_some(),
+            "the main thread's id is the process's"
+        );
         assert!(cpus_allowed(me).is_some());
         assert!(cpu_busy_ticks(None).is_some_and(|(busy, total)| busy <= total && total > 0));
         assert!(cpu_busy_ticks(Some(0)).is_some());
