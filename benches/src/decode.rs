@@ -13,11 +13,15 @@ use eventsource_stream::Eventsource as _;
 use futures_util::Stream;
 
 /// The implementations, in the order the groups and tables list them.
-pub const IMPLS: [&str; 5] = [
+pub const IMPLS: [&str; 9] = [
     "sse_core",
     "sse_core_ref",
     "sse_stream",
     "eventsource_stream",
+    "sse_core_pizzasbear",
+    "sse_parse",
+    "sseer",
+    "async_sse",
     "floor_memchr",
 ];
 
@@ -101,6 +105,85 @@ pub fn eventsource_stream(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str,
     }
 }
 
+/// PizzasBear's sse-core 0.2 (crates.io `sse-core`, renamed here): its sans-IO `SseDecoder`,
+/// `next` called on each chunk (a `Bytes`, consumed through `Buf`) until it needs more input.
+pub fn sse_core_pizzasbear(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    use sse_core_pizzasbear::{SseDecoder, SseEvent};
+    let mut decoder = SseDecoder::new();
+    for chunk in chunks {
+        let mut buf = chunk.clone();
+        while let Some(item) = decoder.next(&mut buf) {
+            match item {
+                Ok(SseEvent::Message(event)) => on_event(
+                    &event.event,
+                    &event.data,
+                    event.last_event_id.as_deref().unwrap_or(""),
+                ),
+                Ok(SseEvent::Retry(_)) => {}
+                Err(e) => panic!("sse-core 0.2 decode error: {e}"),
+            }
+        }
+        // `None` means the chunk is used up: the decoder keeps no unparsed bytes of its own
+        // but has consumed all of them into its state.
+        assert!(buf.is_empty(), "sse-core 0.2 left part of a chunk unread");
+    }
+}
+
+/// sse-parse 0.1's sans-IO `SseParser`: each chunk fed, then the completed events drained.
+pub fn sse_parse(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    let mut parser = sse_parse::SseParser::new();
+    for chunk in chunks {
+        parser.feed(chunk);
+        while let Some(event) = parser.next_event() {
+            on_event(&event.event, &event.data, &event.id);
+        }
+    }
+    parser.finish();
+    while let Some(event) = parser.next_event() {
+        on_event(&event.event, &event.data, &event.id);
+    }
+}
+
+/// sseer 0.3's `EventStream` (stream only, no sans-IO API) over a `futures_util::stream::iter`
+/// of the chunks.
+pub fn sseer(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    let input = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
+    let mut events = pin!(sseer::EventStream::new(input));
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        match events.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(event))) => on_event(&event.event, &event.data, &event.id),
+            Poll::Ready(Some(Err(e))) => panic!("sseer decode error: {e}"),
+            Poll::Ready(None) => break,
+            Poll::Pending => panic!("sseer pending on a ready input"),
+        }
+    }
+}
+
+/// async-sse 5's `decode`, which reads an `AsyncBufRead`: the chunk stream is turned into one
+/// with `futures_util`'s `TryStreamExt::into_async_read` (it lends each chunk as the reader's
+/// buffer, no copy).
+pub fn async_sse(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    use futures_util::TryStreamExt as _;
+    let input = futures_util::stream::iter(chunks.iter().cloned().map(Ok::<_, std::io::Error>));
+    let mut events = pin!(async_sse::decode(input.into_async_read()));
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        match events.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(async_sse::Event::Message(message)))) => {
+                // async-sse hands the data out as bytes: checked as UTF-8 here, as a client
+                // that wants a string has to.
+                let data = std::str::from_utf8(message.data()).expect("async-sse data is UTF-8");
+                on_event(message.name(), data, message.id().as_deref().unwrap_or(""));
+            }
+            Poll::Ready(Some(Ok(async_sse::Event::Retry(_)))) => {}
+            Poll::Ready(Some(Err(e))) => panic!("async-sse decode error: {e}"),
+            Poll::Ready(None) => break,
+            Poll::Pending => panic!("async-sse pending on a ready input"),
+        }
+    }
+}
+
 /// The floor: counts line ends (CR or LF) in every chunk with `memchr2`. It touches every
 /// byte once and builds nothing: no decoder can be faster than this.
 pub fn floor_memchr(chunks: &[Bytes]) -> usize {
@@ -111,11 +194,15 @@ pub fn floor_memchr(chunks: &[Bytes]) -> usize {
 }
 
 /// The decoders among [`IMPLS`] (all but the floor, which decodes nothing).
-pub const DECODERS: [&str; 4] = [
+pub const DECODERS: [&str; 8] = [
     "sse_core",
     "sse_core_ref",
     "sse_stream",
     "eventsource_stream",
+    "sse_core_pizzasbear",
+    "sse_parse",
+    "sseer",
+    "async_sse",
 ];
 
 /// Runs decoder `name` (one of [`DECODERS`]) over `chunks`, handing every dispatched event to
@@ -126,6 +213,10 @@ pub fn decode_with(name: &str, chunks: &[Bytes], on_event: impl FnMut(&str, &str
         "sse_core_ref" => sse_core_ref(chunks, on_event),
         "sse_stream" => sse_stream(chunks, on_event),
         "eventsource_stream" => eventsource_stream(chunks, on_event),
+        "sse_core_pizzasbear" => sse_core_pizzasbear(chunks, on_event),
+        "sse_parse" => sse_parse(chunks, on_event),
+        "sseer" => sseer(chunks, on_event),
+        "async_sse" => async_sse(chunks, on_event),
         other => panic!("unknown decoder {other}"),
     }
 }

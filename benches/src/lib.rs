@@ -5,8 +5,9 @@
 //! - [`inputs`]: the encode inputs and the decode streams with their chunk lists.
 //! - [`encode`]: sse-core (reused `Vec`, one `Bytes`), axum 0.8, warp 0.4, sse-stream 0.3
 //!   and a hand-written memchr floor.
-//! - [`decode`]: sse-core's `Decoder`, sse-stream 0.3, eventsource-stream 0.2 and a memchr
-//!   floor that only counts line ends.
+//! - [`decode`]: sse-core's `Decoder`, sse-stream 0.3, eventsource-stream 0.2, PizzasBear's
+//!   sse-core 0.2 (renamed `sse-core-pizzasbear`), sse-parse 0.1, sseer 0.3, async-sse 5 and
+//!   a memchr floor that only counts line ends.
 //! - [`reference`](mod@reference): a small whole-buffer WHATWG parser, independent of every implementation,
 //!   used as the oracle by [`check`].
 //! - [`check`]: the sanity checks the bench and the report run at start-up; they panic on
