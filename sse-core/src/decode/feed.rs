@@ -3,7 +3,7 @@
 
 use core::iter::FusedIterator;
 
-use super::event::Decoder;
+use super::event::{Decoder, Found};
 use super::limits::DecodeError;
 use super::message::{Decoded, DecodedRef};
 use crate::part::part;
@@ -31,14 +31,8 @@ impl Iterator for Items<'_, '_> {
     type Item = Result<Decoded, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.input.is_empty() {
-            let (consumed, found) = self.decoder.step(self.input);
-            self.input = part(self.input, consumed..);
-            if let Some(found) = found {
-                return Some(self.decoder.take_found(found));
-            }
-        }
-        None
+        let found = next_found(self.decoder, &mut self.input)?;
+        Some(self.decoder.take_found(found))
     }
 }
 
@@ -68,15 +62,22 @@ impl<'d, 'i> ItemsRef<'d, 'i> {
     /// is used up.
     #[allow(clippy::should_implement_trait)] // a lending `next`: `Iterator` cannot lend
     pub fn next(&mut self) -> Option<Result<DecodedRef<'_>, DecodeError>> {
-        while !self.input.is_empty() {
-            let (consumed, found) = self.decoder.step(self.input);
-            self.input = part(self.input, consumed..);
-            if let Some(found) = found {
-                return Some(self.decoder.borrow_found(found));
-            }
-        }
-        None
+        let found = next_found(self.decoder, &mut self.input)?;
+        Some(self.decoder.borrow_found(found))
     }
+}
+
+/// Steps through `input` up to the next item, consuming what it used; `None` once the
+/// input is used up. Both iterators' `next`, before they hand the item out.
+fn next_found(decoder: &mut Decoder, input: &mut &[u8]) -> Option<Result<Found, DecodeError>> {
+    while !input.is_empty() {
+        let (consumed, found) = decoder.step(input);
+        *input = part(input, consumed..);
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
