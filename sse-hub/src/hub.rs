@@ -620,20 +620,16 @@ fn coalesced(entries: Vec<Entry>) -> VecDeque<EncodedEvent> {
 
 /// The reset event: the configured type, the reason as data, the latest id as its id.
 fn reset_event(config: &Config, latest: EventId, reason: ResetReason) -> Option<EncodedEvent> {
-    let event = Event::new()
+    let encoded = Event::new()
         .with_event_type(config.reset_event_type())
         .and_then(|event| event.with_id(latest.to_string()))
-        .map(|event| event.with_data(reason.as_str()));
+        .map(|event| event.with_data(reason.as_str()).to_encoded());
     // The type was checked when configured and an id is visible ASCII: this cannot fail,
     // but if it did, the operator must hear of it.
-    match event.map(|event| event.to_encoded()) {
+    match encoded {
         Ok(Ok(encoded)) => Some(encoded),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "SSE reset event could not be encoded");
-            None
-        }
-        Err(error) => {
-            tracing::error!(%error, "SSE reset event could not be built");
+        failed => {
+            tracing::error!(?failed, "SSE reset event could not be made");
             None
         }
     }
