@@ -61,9 +61,15 @@ impl Config {
     /// The default type of the reset event: `reset`.
     pub const DEFAULT_RESET_EVENT_TYPE: &'static str = "reset";
 
-    /// Events waiting for one subscriber before it counts as too slow: its stream then
-    /// ends (after what is queued, and the lag event if any) and the client reconnects
-    /// with its `Last-Event-ID`. At least 1.
+    /// How far one subscriber may fall behind before it counts as too slow: events of a
+    /// topic published but not yet taken by its stream, and (separately) events for it
+    /// alone waiting in its own queue. Its stream then ends, with the lag event if any,
+    /// and the client reconnects with its `Last-Event-ID`: the replay fills the gap. At
+    /// least 1.
+    ///
+    /// Memory is bounded by it per topic, not per subscriber: broadcast events are kept
+    /// once per topic for this many events (in blocks of up to 32), whatever the number
+    /// of subscribers.
     pub fn with_queue_capacity(mut self, events: usize) -> Self {
         self.queue_capacity = events.max(1);
         self

@@ -4,7 +4,8 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::task::Waker;
+use std::time::{Duration, Instant};
 
 use sse_core::{EncodedEvent, Event, IntoEvent};
 
@@ -13,9 +14,11 @@ use crate::error::{FinalEventError, PublishError, SubscribeError};
 use crate::id::{ConnectionId, EventId};
 use crate::memory::MemoryStore;
 use crate::message::{Message, Target};
+use crate::queue::{EndReason, Pushed, Slot};
+use crate::ring::{Item, Ring};
 use crate::stats::{ConnectionInfo, Counters, Stats};
 use crate::store::{Entry, ResetReason, Store, Topic};
-use crate::subscription::{EndReason, Pushed, Queue, Slot, Subscription};
+use crate::subscription::{Cursor, Cursors, Subscription};
 
 /// Broadcasts events to many subscribers by topic, with bounded queues and replay.
 ///
@@ -63,6 +66,8 @@ pub(crate) struct Shared<M> {
     log: Option<Box<dyn Log>>,
     /// Closed: set under the state's lock, read without it by publishers on a log.
     closed: AtomicBool,
+    /// The hub's clock starts here ([`now`](Self::now)).
+    started: Instant,
 }
 
 /// A shared, ordered log of published events (Redis Streams): it assigns their ids, and
@@ -85,24 +90,27 @@ pub(crate) struct State<M> {
     topics: HashMap<Topic, Subscribers<M>>,
     connections: HashMap<ConnectionId, Arc<Slot<M>>>,
     next_connection: u64,
+    /// The order of the latest event delivered (to a ring or a queue), or end decided.
+    order: u64,
 }
 
-/// A topic's subscribers, in a vector for fast fan-out, indexed for removal.
+/// A topic's subscribers, in a vector for targeted events and wake-ups, indexed for
+/// removal; and its ring of broadcast events.
 struct Subscribers<M> {
+    ring: Arc<Ring>,
     slots: Vec<Arc<Slot<M>>>,
     index: HashMap<ConnectionId, usize>,
 }
 
-impl<M> Default for Subscribers<M> {
-    fn default() -> Self {
+impl<M> Subscribers<M> {
+    fn new(capacity: usize) -> Self {
         Subscribers {
+            ring: Arc::new(Ring::new(capacity)),
             slots: Vec::new(),
             index: HashMap::new(),
         }
     }
-}
 
-impl<M> Subscribers<M> {
     fn insert(&mut self, slot: &Arc<Slot<M>>) {
         self.index.insert(slot.id, self.slots.len());
         self.slots.push(Arc::clone(slot));
@@ -153,6 +161,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
             topics: HashMap::new(),
             connections: HashMap::new(),
             next_connection: 0,
+            order: 0,
         };
         Hub {
             shared: Arc::new(Shared {
@@ -161,6 +170,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 state: Mutex::new(state),
                 log,
                 closed: AtomicBool::new(false),
+                started: Instant::now(),
             }),
         }
     }
@@ -180,9 +190,10 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// `event` is anything sse-core turns into an event: a string (data), an `(event type,
     /// data)` pair, an [`Event`], JSON. Any `id` it has is replaced by the hub's.
     ///
-    /// The event is encoded once; every subscriber gets the same shared bytes. A subscriber
-    /// whose queue is full is disconnected (it resumes with its `Last-Event-ID`): the
-    /// publisher never waits.
+    /// The event is encoded once and written once, into the topic's ring; every subscriber
+    /// reads the same shared bytes from there. A subscriber that falls more than
+    /// [`Config::queue_capacity`] events behind is disconnected (it resumes with its
+    /// `Last-Event-ID`): the publisher never waits.
     ///
     /// # Errors
     ///
@@ -226,9 +237,11 @@ impl<M: Send + Sync + 'static> Hub<M> {
         let id = state.store.next_id();
         let encoded = event.with_id(id.to_string())?.to_encoded()?;
         let keep = target.is_kept() && self.shared.log.is_none();
-        self.shared
+        let wake = self
+            .shared
             .deliver(&mut state, id, topic, encoded, &target, key, keep);
         drop(state);
+        wake_all(wake);
         Counters::add(&self.shared.counters.published, 1);
         Ok(id)
     }
@@ -299,19 +312,31 @@ impl<M: Send + Sync + 'static> Hub<M> {
             replay.push_front(retry.clone());
         }
         let replayed = replay.len();
-        let slot = Arc::new(Slot {
+        // Under the hub's lock: the rings' tails are where the replay ends.
+        let cursors: Cursors = names
+            .iter()
+            .map(|topic| {
+                let subscribers = state
+                    .topics
+                    .entry(Arc::clone(topic))
+                    .or_insert_with(|| Subscribers::new(config.queue_capacity()));
+                Cursor::new(Arc::clone(&subscribers.ring))
+            })
+            .collect();
+        let ring_start = cursors.iter().map(Cursor::pos).sum();
+        let now = self.shared.now();
+        let slot = Arc::new(Slot::new(
             id,
-            topics: names.into_boxed_slice(),
+            names.into_boxed_slice(),
             metadata,
-            connected_at: SystemTime::now(),
-            queue: Mutex::new(Queue::new(replay, skip_through)),
-        });
+            replay,
+            ring_start,
+            now,
+        ));
         for topic in &slot.topics {
-            state
-                .topics
-                .entry(Arc::clone(topic))
-                .or_default()
-                .insert(&slot);
+            if let Some(subscribers) = state.topics.get_mut(topic) {
+                subscribers.insert(&slot);
+            }
         }
         state.connections.insert(id, Arc::clone(&slot));
         drop(state);
@@ -326,7 +351,12 @@ impl<M: Send + Sync + 'static> Hub<M> {
             None => Counters::add(&counters.replayed, replayed as u64),
         }
         tracing::debug!(connection = %id, topics = ?slot.topics, replayed, "SSE subscriber joined");
-        Ok(Subscription::new(slot, Arc::downgrade(&self.shared)))
+        Ok(Subscription::new(
+            slot,
+            Arc::downgrade(&self.shared),
+            cursors,
+            skip_through,
+        ))
     }
 
     /// Ends every subscription, after the events already queued for it, and refuses new
@@ -355,10 +385,12 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// `Last-Event-ID`, with nothing lost. For moving connections to other servers, or to
     /// see reconnection work.
     pub fn disconnect_all(&self) {
-        let state = self.shared.state();
+        let mut state = self.shared.state();
+        let before = state.next_order();
         for slot in state.connections.values() {
-            slot.queue().end(EndReason::Disconnected, None);
+            slot.end(EndReason::Disconnected, None, before);
         }
+        state.notice_all();
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -393,19 +425,33 @@ impl<M: Send + Sync + 'static> Hub<M> {
     where
         M: Clone,
     {
-        let slots: Vec<Arc<Slot<M>>> = self.shared.state().connections.values().cloned().collect();
-        let mut connections: Vec<_> = slots
-            .iter()
-            .map(|slot| ConnectionInfo {
-                id: slot.id,
-                topics: slot.topics.to_vec(),
-                metadata: slot.metadata.clone(),
-                connected_at: slot.connected_at,
-                delivered: slot.taken(),
-                pending: slot.pending(),
-                last_activity: slot.last_activity(),
+        let state = self.shared.state();
+        let mut connections: Vec<_> = state
+            .connections
+            .values()
+            .map(|slot| {
+                let tails: u64 = slot
+                    .topics
+                    .iter()
+                    .filter_map(|topic| state.topics.get(topic))
+                    .map(|subscribers| subscribers.ring.tail())
+                    .sum();
+                let ring_pending = tails.saturating_sub(slot.ring_start + slot.ring_read());
+                ConnectionInfo {
+                    id: slot.id,
+                    topics: slot.topics.to_vec(),
+                    metadata: slot.metadata.clone(),
+                    connected_at: slot.connected_at,
+                    delivered: slot.taken(),
+                    pending: slot
+                        .queue()
+                        .len()
+                        .saturating_add(usize::try_from(ring_pending).unwrap_or(usize::MAX)),
+                    last_activity: self.shared.instant(slot.last_activity()),
+                }
             })
             .collect();
+        drop(state);
         connections.sort_by_key(|c| c.id);
         connections
     }
@@ -423,8 +469,23 @@ impl<M> Shared<M> {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Queues `event` for the subscribers of `topic` that `target` includes, and keeps it
-    /// for replay if `keep`. Subscribers whose queue is full are cut off (counted).
+    /// The hub's clock: milliseconds since it started (read once per publish).
+    pub(crate) fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The instant of a reading of [`now`](Self::now).
+    fn instant(&self, at: u64) -> Instant {
+        self.started + Duration::from_millis(at)
+    }
+
+    /// Delivers `event` to the subscribers of `topic` that `target` includes, and keeps it
+    /// for replay if `keep`; returns the wakers of the streams to wake (once the hub's lock
+    /// is released).
+    ///
+    /// An event for all (or all but some) without a coalescing key is written once into
+    /// the topic's ring. Other events go into each included subscriber's own queue (with
+    /// coalescing); subscribers whose queue is full are cut off (counted).
     #[allow(clippy::too_many_arguments)] // one call site each: the fields of a message
     pub(crate) fn deliver(
         &self,
@@ -435,38 +496,70 @@ impl<M> Shared<M> {
         target: &Target<M>,
         key: Option<Arc<str>>,
         keep: bool,
-    ) {
-        let (topic, subscribers) = match state.topics.get_key_value(topic) {
-            Some((name, subscribers)) => (Arc::clone(name), subscribers.slots.as_slice()),
-            None => (Arc::from(topic), &[][..]),
+    ) -> Vec<Waker> {
+        let order = state.next_order();
+        let item = Item {
+            order,
+            id: Some(id),
+            at: self.now(),
+            event,
         };
-        let config = &self.config;
-        let now = std::time::Instant::now();
+        let (topic, subscribers) = match state.topics.get_key_value(topic) {
+            Some((name, subscribers)) => (Arc::clone(name), Some(subscribers)),
+            None => (Arc::from(topic), None),
+        };
+        let mut wake = Vec::new();
         let (mut lagged, mut queued) = (0, 0);
-        for slot in subscribers {
-            if !target.includes(slot.id, &slot.metadata) {
-                continue;
+        match (subscribers, target.kept_except()) {
+            (None, _) => {}
+            (Some(subscribers), Some(except)) if key.is_none() => {
+                subscribers.ring.push(item.clone(), except.into());
+                let excluded = except
+                    .iter()
+                    .filter(|id| subscribers.index.contains_key(id))
+                    .count();
+                queued = (subscribers.slots.len() - excluded) as u64;
+                if subscribers.ring.take_sweep() {
+                    wake.extend(subscribers.slots.iter().filter_map(|s| s.take_waiting()));
+                }
             }
-            let key = key.as_ref().map(|k| (&topic, k));
-            let pushed = slot.queue().push(
-                &event,
-                Some(id),
-                key,
-                config.queue_capacity(),
-                config.lag_event(),
-                now,
-            );
-            queued += u64::from(pushed == Pushed::Queued);
-            if pushed == Pushed::Lagged {
-                lagged += 1;
-                tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
+            (Some(subscribers), _) => {
+                for slot in &subscribers.slots {
+                    if !target.includes(slot.id, &slot.metadata) {
+                        continue;
+                    }
+                    let key = key.as_ref().map(|k| (&topic, k));
+                    let config = &self.config;
+                    let pushed = slot.push(
+                        item.clone(),
+                        key,
+                        config.queue_capacity(),
+                        config.lag_event(),
+                    );
+                    queued += u64::from(pushed == Pushed::Queued);
+                    if pushed == Pushed::Lagged {
+                        lagged += 1;
+                        tracing::warn!(connection = %slot.id, %topic, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
+                    }
+                }
+                subscribers.ring.notice();
             }
         }
         if keep {
-            state.store.keep(Entry::new(id, topic, event, key));
+            state.store.keep(Entry::new(id, topic, item.event, key));
         }
         Counters::add(&self.counters.lag_disconnects, lagged);
         Counters::add(&self.counters.delivered, queued);
+        wake
+    }
+
+    /// A subscription read too slowly and its topic's ring forgot events it had not read:
+    /// its stream ends now (with the lag event), and the browser resumes.
+    pub(crate) fn lagged(&self, slot: &Slot<M>) {
+        if slot.end(EndReason::Lagged, self.config.lag_event().cloned(), 0) {
+            Counters::add(&self.counters.lag_disconnects, 1);
+            tracing::warn!(connection = %slot.id, "SSE subscriber too slow: disconnected, it will resume from its Last-Event-ID");
+        }
     }
 
     /// Delivers an event the log's tail read: it gets its id here, once for every local
@@ -494,7 +587,9 @@ impl<M> Shared<M> {
         } else {
             Target::AllExcept(except)
         };
-        self.deliver(&mut state, id, topic, event, &target, key, true);
+        let wake = self.deliver(&mut state, id, topic, event, &target, key, true);
+        drop(state);
+        wake_all(wake);
     }
 
     /// The log lost events this hub had not all delivered (it came back empty): every
@@ -506,13 +601,20 @@ impl<M> Shared<M> {
         let Some(reset) = reset_event(&self.config, from, ResetReason::HistoryGone) else {
             return;
         };
+        let order = state.next_order();
+        let item = Item {
+            order,
+            id: None,
+            at: self.now(),
+            event: reset,
+        };
         let mut reached = 0;
         for slot in state.connections.values() {
-            let now = std::time::Instant::now();
-            if slot.queue().push(&reset, None, None, usize::MAX, None, now) == Pushed::Queued {
+            if slot.push(item.clone(), None, usize::MAX, None) == Pushed::Queued {
                 reached += 1;
             }
         }
+        state.notice_all();
         Counters::add(&self.counters.resets, reached);
         tracing::warn!(
             subscribers = reached,
@@ -522,12 +624,14 @@ impl<M> Shared<M> {
 
     /// Ends every subscription with `reason`, `last` sent last.
     fn close(&self, last: Option<EncodedEvent>, reason: EndReason) {
-        let state = self.state();
+        let mut state = self.state();
         // Under the lock: no local publish or subscribe slips in between.
         self.closed.store(true, Ordering::Release);
+        let before = state.next_order();
         for slot in state.connections.values() {
-            slot.queue().end(reason, last.clone());
+            slot.end(reason, last.clone(), before);
         }
+        state.notice_all();
     }
 
     /// Forgets a subscription (its stream was dropped).
@@ -562,13 +666,28 @@ impl<M> Drop for Shared<M> {
     /// The last hub handle is gone: every stream ends after what is queued.
     fn drop(&mut self) {
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        let before = state.next_order();
         for slot in state.connections.values() {
-            slot.queue().end(EndReason::HubDropped, None);
+            slot.end(EndReason::HubDropped, None, before);
         }
+        state.notice_all();
     }
 }
 
 impl<M> State<M> {
+    /// Tells every subscription to look at its own queue (after an end or a reset for all).
+    fn notice_all(&self) {
+        for subscribers in self.topics.values() {
+            subscribers.ring.notice();
+        }
+    }
+
+    /// The order for the next event delivered, or for an end after everything so far.
+    fn next_order(&mut self) -> u64 {
+        self.order += 1;
+        self.order
+    }
+
     /// What a new subscriber of `topics` gets first: the replay after `last_event_id`, or
     /// a reset event and why; and the id through which live events are skipped (the client
     /// saw them on another server, ahead of this hub's log tail).
@@ -597,6 +716,13 @@ impl<M> State<M> {
                 (reset.into_iter().collect(), Some(reason), None)
             }
         }
+    }
+}
+
+/// Wakes the streams a delivery found waiting (outside the hub's lock).
+fn wake_all(wakers: Vec<Waker>) {
+    for waker in wakers {
+        waker.wake();
     }
 }
 
@@ -763,8 +889,8 @@ mod tests {
     }
 
     #[test]
-    fn a_full_queue_ends_the_stream_after_what_is_queued() -> Result<(), Box<dyn std::error::Error>>
-    {
+    fn a_subscriber_too_far_behind_ends_with_the_lag_event()
+    -> Result<(), Box<dyn std::error::Error>> {
         let config = Config::default()
             .with_queue_capacity(2)
             .with_lag_event(Event::new().with_comment("too slow"))?;
@@ -777,7 +903,8 @@ mod tests {
         hub.publish("t", "3")?; // the publisher does not wait: `slow` is cut off
         assert_eq!(slow.end_reason(), Some(EndReason::Lagged));
         hub.publish("t", "4")?;
-        assert_eq!(data(&drain(&mut slow)), ["1", "2", ":too slow", "<end>"]);
+        // It missed "1": nothing more, so that its Last-Event-ID resumes without a gap.
+        assert_eq!(data(&drain(&mut slow)), [":too slow", "<end>"]);
         assert_eq!(data(&drain(&mut fast)), ["3", "4"]);
         assert_eq!(hub.stats().lag_disconnects, 1);
         assert!(drain(&mut slow).ends_with(&["<end>".to_owned()]));

@@ -1,6 +1,6 @@
 //! # sse-hub
 //!
-//! One publisher, many Server-Sent Events clients: topics, bounded per-client queues,
+//! One publisher, many Server-Sent Events clients: topics, bounded per-client backlogs,
 //! gap-free replay from `Last-Event-ID`, and a shutdown that does not hang.
 //!
 //! - **Publish from anywhere.** [`Hub`] is `Clone + Send + Sync`; [`Hub::publish`] is a
@@ -12,8 +12,8 @@
 //!   [`Hub::subscribe`] replays what a reconnecting client missed, then goes live, with no
 //!   gap and no duplicate. An id it cannot resume from gets a **reset** event first, never
 //!   a silent hole.
-//! - **Slow clients.** A client whose queue fills up is disconnected (after what is
-//!   queued); its browser reconnects and the replay fills the gap. Nothing is dropped
+//! - **Slow clients.** A client that falls too far behind is disconnected (after the
+//!   events it was sent); its browser reconnects and the replay fills the gap. Nothing is dropped
 //!   silently. [`Message::with_key`] coalesces progress-style events instead.
 //! - **Targets.** Everyone on a topic, everyone but some connections, one connection, or
 //!   the connections whose metadata matches ([`Target`]).
@@ -110,8 +110,10 @@ mod hub;
 mod id;
 mod memory;
 mod message;
+mod queue;
 #[cfg(feature = "redis")]
 mod redis;
+mod ring;
 mod stats;
 mod store;
 mod subscription;
@@ -122,11 +124,12 @@ pub use hub::Hub;
 pub use id::{ConnectionId, EventId};
 pub use memory::MemoryStore;
 pub use message::{Message, Target};
+pub use queue::EndReason;
 #[cfg(feature = "redis")]
 pub use redis::{Redis, RedisError};
 pub use stats::{ConnectionInfo, Stats};
 pub use store::{Entry, ResetReason, Store, Topic};
-pub use subscription::{EndReason, Subscription};
+pub use subscription::Subscription;
 
 #[cfg(test)]
 mod tests {

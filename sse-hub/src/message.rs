@@ -126,7 +126,8 @@ impl<'a, M> Message<'a, M> {
     /// Coalesces it under `key`: an event of the same topic and key still waiting in a
     /// subscriber's queue is replaced by this one (it leaves the queue and this one joins
     /// at the end), and a replay sends only the newest event of each key. For progress
-    /// bars and dashboards, where only the latest value matters.
+    /// bars and dashboards, where only the latest value matters. (A keyed event is queued
+    /// for each subscriber, where events for everyone are written once per topic.)
     pub fn with_key(mut self, key: impl Into<Arc<str>>) -> Self {
         self.key = Some(key.into());
         self

@@ -43,14 +43,15 @@ impl Counters {
 pub struct Stats {
     /// Events published.
     pub published: u64,
-    /// Live events queued for subscribers: one per subscriber an event reached (replays
-    /// are counted in `replayed`).
+    /// Live events sent to subscribers: one per subscriber an event was for when it was
+    /// published (replays are counted in `replayed`).
     pub delivered: u64,
     /// Events queued for replay after a `Last-Event-ID`.
     pub replayed: u64,
     /// Reset events sent (a `Last-Event-ID` that could not be resumed from).
     pub resets: u64,
-    /// Subscribers disconnected for being too slow.
+    /// Subscribers disconnected for being too slow (counted when their stream finds out,
+    /// at its next poll).
     pub lag_disconnects: u64,
     /// Subscriptions made.
     pub subscribed: u64,
@@ -70,10 +71,13 @@ pub struct ConnectionInfo<M> {
     pub metadata: M,
     /// When it subscribed.
     pub connected_at: SystemTime,
-    /// Events its stream has taken.
+    /// Events its stream has taken. Noted by the stream when it waits, and at least every
+    /// 64 events: exact for an idle connection, up to 63 short for a busy one.
     pub delivered: u64,
-    /// Events waiting in its queue.
+    /// Events published for it (or to its topics) that its stream has not taken yet;
+    /// noted like `delivered`.
     pub pending: usize,
-    /// The last time an event was queued for it (or it subscribed).
+    /// When the last event its stream took was published (or when it subscribed); noted
+    /// like `delivered`.
     pub last_activity: Instant,
 }

@@ -1,188 +1,98 @@
-//! [`Subscription`]: one subscriber's events as a `Stream`, fed through a bounded queue.
+//! [`Subscription`]: one subscriber's events as a `Stream`, merged from its topics' rings
+//! and its own queue.
 
-use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
-use std::time::{Instant, SystemTime};
 
 use futures_core::Stream;
 use sse_core::EncodedEvent;
 
 use crate::hub::Shared;
 use crate::id::{ConnectionId, EventId};
+use crate::queue::{End, EndReason, NOTE_EVERY, Slot};
+use crate::ring::{Item, Peek, Place, Ring};
 use crate::store::Topic;
 
-/// Why a subscription's stream ended (or will, once its queue is drained).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EndReason {
-    /// Its queue was full: the client was too slow. It reconnects with its
-    /// `Last-Event-ID` and the replay fills the gap.
-    Lagged,
-    /// [`Hub::close`](crate::Hub::close).
-    Closed,
-    /// [`Hub::disconnect_all`](crate::Hub::disconnect_all): the client reconnects and
-    /// resumes.
-    Disconnected,
-    /// Every handle of the hub was dropped.
-    HubDropped,
-}
-
-/// What a publisher left for one subscriber.
+/// Where a subscription reads one of its topics' rings.
 #[derive(Debug)]
-struct Queued {
-    event: EncodedEvent,
-    /// The topic and coalescing key, if any.
-    key: Option<(Topic, Arc<str>)>,
+pub(crate) struct Cursor {
+    ring: Arc<Ring>,
+    place: Place,
+    /// The order of the event at `place` for this subscription, once peeked.
+    next: Option<u64>,
+    /// The ring's notices when the subscription last looked at its own queue.
+    notices: u64,
 }
 
-/// The state of a subscriber's stream.
-#[derive(Debug)]
-enum End {
-    /// Live.
-    Open,
-    /// Ends once the queue is drained, with `last` as the final event if any.
-    Ending {
-        reason: EndReason,
-        last: Option<EncodedEvent>,
-    },
-    /// Ended: the stream yields nothing more.
-    Ended(EndReason),
-}
-
-/// A subscriber's queue: replayed events first, then live ones (bounded), then the end.
-#[derive(Debug)]
-pub(crate) struct Queue {
-    replay: VecDeque<EncodedEvent>,
-    live: VecDeque<Queued>,
-    end: End,
-    waker: Option<Waker>,
-    /// The last time an event was queued (or the subscription was made).
-    last_activity: Instant,
-    /// Events taken by the stream.
-    taken: u64,
-    /// Events up to this id were seen by the client on another server, and this hub's log
-    /// tail has not delivered them yet: skip them.
-    skip_through: Option<EventId>,
-}
-
-/// What [`Queue::push`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pushed {
-    /// Queued (possibly replacing an older event of the same key).
-    Queued,
-    /// The queue was full: the subscriber now ends.
-    Lagged,
-    /// The subscriber was already ending.
-    Ignored,
-}
-
-impl Queue {
-    pub(crate) fn new(replay: VecDeque<EncodedEvent>, skip_through: Option<EventId>) -> Self {
-        Queue {
-            replay,
-            live: VecDeque::new(),
-            end: End::Open,
-            waker: None,
-            last_activity: Instant::now(),
-            taken: 0,
-            skip_through,
+impl Cursor {
+    /// A cursor at `ring`'s tail: it reads what is published from now on.
+    pub(crate) fn new(ring: Arc<Ring>) -> Self {
+        let place = ring.place();
+        let notices = ring.notices();
+        Cursor {
+            ring,
+            place,
+            next: None,
+            notices,
         }
     }
 
-    /// Queues a live event (with its `id`, if it may be skipped) for the subscriber, unless
-    /// it already holds `capacity`.
-    /// `now` is the publish time (read once per publish, not once per subscriber).
-    #[allow(clippy::too_many_arguments)] // the event, and the bounds it is queued within
-    pub(crate) fn push(
-        &mut self,
-        event: &EncodedEvent,
-        id: Option<EventId>,
-        key: Option<(&Topic, &Arc<str>)>,
-        capacity: usize,
-        lag_event: Option<&EncodedEvent>,
-        now: Instant,
-    ) -> Pushed {
-        if !matches!(self.end, End::Open) {
-            return Pushed::Ignored;
+    /// The position it reads next.
+    pub(crate) fn pos(&self) -> u64 {
+        self.place.pos()
+    }
+}
+
+/// A subscription's cursors: inline for one topic (the common case: no pointer to chase on
+/// every event), boxed for several.
+#[derive(Debug)]
+pub(crate) enum Cursors {
+    One([Cursor; 1]),
+    Many(Box<[Cursor]>),
+}
+
+impl Deref for Cursors {
+    type Target = [Cursor];
+
+    fn deref(&self) -> &[Cursor] {
+        match self {
+            Cursors::One(one) => one,
+            Cursors::Many(many) => many,
         }
-        if let (Some(skip), Some(id)) = (self.skip_through, id) {
-            if id <= skip {
-                return Pushed::Ignored; // the client has it
-            }
-            self.skip_through = None;
+    }
+}
+
+impl DerefMut for Cursors {
+    fn deref_mut(&mut self) -> &mut [Cursor] {
+        match self {
+            Cursors::One(one) => one,
+            Cursors::Many(many) => many,
         }
-        if let Some((topic, key)) = key {
-            let same = |q: &Queued| q.key.as_ref().is_some_and(|(t, k)| t == topic && k == key);
-            if let Some(older) = self.live.iter().position(same) {
-                self.live.remove(older);
+    }
+}
+
+impl FromIterator<Cursor> for Cursors {
+    fn from_iter<I: IntoIterator<Item = Cursor>>(cursors: I) -> Self {
+        let mut cursors: Vec<Cursor> = cursors.into_iter().collect();
+        match (cursors.pop(), cursors.is_empty()) {
+            (Some(one), true) => Cursors::One([one]),
+            (last, _) => {
+                cursors.extend(last);
+                Cursors::Many(cursors.into_boxed_slice())
             }
         }
-        if self.live.len() >= capacity {
-            self.end(EndReason::Lagged, lag_event.cloned());
-            return Pushed::Lagged;
-        }
-        self.live.push_back(Queued {
-            event: event.clone(),
-            key: key.map(|(t, k)| (Arc::clone(t), Arc::clone(k))),
-        });
-        self.last_activity = now;
-        self.wake();
-        Pushed::Queued
-    }
-
-    /// Ends the stream once what is queued is delivered, with `last` as its final event.
-    pub(crate) fn end(&mut self, reason: EndReason, last: Option<EncodedEvent>) {
-        if matches!(self.end, End::Open) {
-            self.end = End::Ending { reason, last };
-            self.wake();
-        }
-    }
-
-    fn wake(&mut self) {
-        if let Some(waker) = self.waker.take() {
-            waker.wake();
-        }
-    }
-
-    /// Events waiting.
-    fn len(&self) -> usize {
-        self.replay.len() + self.live.len()
     }
 }
 
-/// One subscriber, as the hub and its stream share it.
-#[derive(Debug)]
-pub(crate) struct Slot<M> {
-    pub(crate) id: ConnectionId,
-    pub(crate) topics: Box<[Topic]>,
-    pub(crate) metadata: M,
-    pub(crate) connected_at: SystemTime,
-    pub(crate) queue: Mutex<Queue>,
-}
-
-impl<M> Slot<M> {
-    /// The queue, even if a thread panicked while holding it (its state stays consistent:
-    /// every change is a single push, pop or assignment).
-    pub(crate) fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The last time an event was queued for the subscriber (or it subscribed).
-    pub(crate) fn last_activity(&self) -> Instant {
-        self.queue().last_activity
-    }
-
-    /// Events its stream has taken.
-    pub(crate) fn taken(&self) -> u64 {
-        self.queue().taken
-    }
-
-    /// Events waiting to be taken.
-    pub(crate) fn pending(&self) -> usize {
-        self.queue().len()
-    }
+/// What one look at the sources found.
+enum Step {
+    Event(Item),
+    Replayed(EncodedEvent),
+    /// The stream ends, with this final event if any.
+    End(Option<EncodedEvent>),
+    Empty,
 }
 
 /// One subscriber's events: a [`Stream`] of [`EncodedEvent`]s, each the shared bytes the
@@ -197,11 +107,38 @@ impl<M> Slot<M> {
 pub struct Subscription<M: Send + Sync + 'static = ()> {
     slot: Arc<Slot<M>>,
     hub: Weak<Shared<M>>,
+    cursors: Cursors,
+    /// Events up to this id were seen by the client on another server, and this hub's log
+    /// tail has not delivered them yet: skip them.
+    skip_through: Option<EventId>,
+    /// Whether its own queue had work when last looked at (it has a replay, an event or
+    /// an end); otherwise only a notice on a ring sends the stream there again.
+    own_work: bool,
+    /// What it did, noted in the slot from time to time ([`Slot::note`]).
+    taken: u64,
+    last_activity: u64,
+    ring_read: u64,
+    finished: bool,
 }
 
 impl<M: Send + Sync + 'static> Subscription<M> {
-    pub(crate) fn new(slot: Arc<Slot<M>>, hub: Weak<Shared<M>>) -> Self {
-        Subscription { slot, hub }
+    pub(crate) fn new(
+        slot: Arc<Slot<M>>,
+        hub: Weak<Shared<M>>,
+        cursors: Cursors,
+        skip_through: Option<EventId>,
+    ) -> Self {
+        Subscription {
+            hub,
+            cursors,
+            skip_through,
+            own_work: true,
+            taken: 0,
+            last_activity: slot.last_activity(),
+            ring_read: 0,
+            finished: false,
+            slot,
+        }
     }
 
     /// This connection's id, for [`Target::Connection`](crate::Target::Connection) and
@@ -220,52 +157,221 @@ impl<M: Send + Sync + 'static> Subscription<M> {
         &self.slot.metadata
     }
 
-    /// Events waiting to be taken.
+    /// Events waiting to be taken (counting broadcast events excluded for it).
     pub fn pending(&self) -> usize {
-        self.slot.pending()
+        let rings: u64 = self.cursors.iter().map(|c| c.ring.pending(c.pos())).sum();
+        self.slot
+            .queue()
+            .len()
+            .saturating_add(usize::try_from(rings).unwrap_or(usize::MAX))
     }
 
-    /// Why it ends or ended, once that is decided; `None` while live.
+    /// Why it ends or ended, once that is decided; `None` while live. A subscription that
+    /// fell too far behind reports [`EndReason::Lagged`] at once; its stream ends when it is
+    /// next polled.
     pub fn end_reason(&self) -> Option<EndReason> {
         match self.slot.queue().end {
-            End::Open => None,
             End::Ending { reason, .. } | End::Ended(reason) => Some(reason),
+            End::Open if self.cursors.iter().any(|c| c.ring.lost(&c.place)) => {
+                Some(EndReason::Lagged)
+            }
+            End::Open => None,
         }
     }
+
+    /// Reads the next event of every ring that has none waiting; whether a ring lost
+    /// events this subscription had not read.
+    fn fill(&mut self) -> bool {
+        fill(&mut self.cursors, &mut self.ring_read, self.slot.id)
+    }
+
+    /// Whether its own queue may have work: it had some, or a ring has a notice since the
+    /// last look (read after the rings: something queued before a ring event it read is
+    /// then seen too).
+    fn own_work(&mut self) -> bool {
+        let mut noticed = false;
+        for cursor in self.cursors.iter_mut() {
+            let notices = cursor.ring.notices();
+            if notices != cursor.notices {
+                cursor.notices = notices;
+                noticed = true;
+            }
+        }
+        self.own_work || noticed
+    }
+
+    /// Notes what the stream did in its slot.
+    fn note(&self) {
+        self.slot
+            .note(self.taken, self.last_activity, self.ring_read);
+    }
+
+    /// The ring whose waiting event comes first, with that event's order.
+    fn first_ring(&self) -> Option<(usize, u64)> {
+        self.cursors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.next.map(|order| (i, order)))
+            .min_by_key(|&(_, order)| order)
+    }
+
+    /// Takes the next event of the merged sources, or the end.
+    fn step(&mut self) -> Step {
+        if self.fill() {
+            if let Some(hub) = self.hub.upgrade() {
+                hub.lagged(&self.slot);
+            }
+            self.own_work = true;
+        }
+        if !self.own_work() {
+            return match self.first_ring() {
+                Some((i, _)) => self.take(i),
+                None => Step::Empty,
+            };
+        }
+        let mut queue = self.slot.queue();
+        if let Some(event) = queue.replay.pop_front() {
+            self.own_work = queue.has_work();
+            return Step::Replayed(event);
+        }
+        let before = match &queue.end {
+            End::Open => u64::MAX,
+            // Every ring event ordered before the end is in its ring by now; if one was
+            // lost to this subscription meanwhile, nothing more is delivered.
+            End::Ending { before, .. } => {
+                if fill(&mut self.cursors, &mut self.ring_read, self.slot.id) {
+                    0
+                } else {
+                    *before
+                }
+            }
+            End::Ended(_) => return Step::End(None),
+        };
+        let ring = self.first_ring().filter(|&(_, order)| order < before);
+        let own = queue
+            .live
+            .front()
+            .map(|q| q.item.order)
+            .filter(|&order| order < before);
+        match (ring, own) {
+            (Some((i, order)), own) if own.is_none_or(|own| order < own) => {
+                self.own_work = queue.has_work();
+                drop(queue);
+                self.take(i)
+            }
+            (_, Some(_)) => {
+                let item = queue.live.pop_front().map(|q| q.item);
+                self.own_work = queue.has_work();
+                item.map_or(Step::Empty, Step::Event)
+            }
+            _ => match std::mem::replace(&mut queue.end, End::Open) {
+                End::Ending { reason, last, .. } => {
+                    queue.end = End::Ended(reason);
+                    queue.live.clear();
+                    Step::End(last)
+                }
+                open => {
+                    queue.end = open;
+                    self.own_work = queue.has_work();
+                    Step::Empty
+                }
+            },
+        }
+    }
+
+    /// Takes the event peeked in ring `i`.
+    fn take(&mut self, i: usize) -> Step {
+        let Some(cursor) = self.cursors.get_mut(i) else {
+            return Step::Empty;
+        };
+        cursor.next = None;
+        let item = Ring::take(&mut cursor.place);
+        self.ring_read += 1;
+        item.map_or(Step::Empty, Step::Event)
+    }
+
+    /// Registers `waker` for its own queue and its rings; whether an event arrived
+    /// meanwhile (then it looks again instead of waiting).
+    fn wait(&mut self, waker: &Waker) -> bool {
+        if self.slot.wait(waker) {
+            self.own_work = true;
+            return true;
+        }
+        for cursor in self.cursors.iter() {
+            cursor.ring.ask_sweep();
+        }
+        self.cursors.iter().any(|c| c.ring.tail() != c.pos())
+    }
+
+    /// Whether the client already has `item` (seen on another server).
+    fn skips(&mut self, item: &Item) -> bool {
+        match (self.skip_through, item.id) {
+            (Some(skip), Some(id)) if id <= skip => true,
+            (Some(_), Some(_)) => {
+                self.skip_through = None;
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Peeks at the next event of each of `cursors` that has none peeked, for connection `me`
+/// (`ring_read` counts the positions passed); whether a ring lost events the cursor had not
+/// read.
+fn fill(cursors: &mut [Cursor], ring_read: &mut u64, me: ConnectionId) -> bool {
+    let mut lagged = false;
+    // Twice when there are several rings: an event found in one ring was published after
+    // every event of lower order, so a second look finds those in the others.
+    let passes = if cursors.len() > 1 { 2 } else { 1 };
+    for _ in 0..passes {
+        for cursor in cursors.iter_mut().filter(|c| c.next.is_none()) {
+            let from = cursor.pos();
+            match cursor.ring.peek(&mut cursor.place, me) {
+                Peek::Next(order) => cursor.next = Some(order),
+                Peek::Empty => {}
+                Peek::Lagged => lagged = true,
+            }
+            *ring_read += cursor.pos() - from;
+        }
+    }
+    lagged
 }
 
 impl<M: Send + Sync + 'static> Stream for Subscription<M> {
     type Item = EncodedEvent;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<EncodedEvent>> {
-        let mut queue = self.slot.queue();
-        let next = match queue.replay.pop_front() {
-            Some(event) => Some(event),
-            None => queue.live.pop_front().map(|q| q.event),
-        };
-        if let Some(event) = next {
-            queue.taken += 1;
-            return Poll::Ready(Some(event));
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<EncodedEvent>> {
+        let this = &mut *self;
+        if this.finished {
+            return Poll::Ready(None);
         }
-        match std::mem::replace(&mut queue.end, End::Open) {
-            End::Open => {
-                if !queue
-                    .waker
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
-                {
-                    queue.waker = Some(cx.waker().clone());
+        loop {
+            let event = match this.step() {
+                Step::Event(item) if this.skips(&item) => continue,
+                Step::Event(item) => {
+                    this.last_activity = item.at;
+                    item.event
                 }
-                Poll::Pending
+                Step::Replayed(event) => event,
+                Step::End(last) => {
+                    this.finished = last.is_none();
+                    this.note();
+                    return Poll::Ready(last);
+                }
+                Step::Empty => {
+                    this.note();
+                    if this.wait(cx.waker()) {
+                        continue;
+                    }
+                    return Poll::Pending;
+                }
+            };
+            this.taken += 1;
+            if this.taken.is_multiple_of(NOTE_EVERY) {
+                this.note();
             }
-            End::Ending { reason, last } => {
-                queue.end = End::Ended(reason);
-                Poll::Ready(last)
-            }
-            End::Ended(reason) => {
-                queue.end = End::Ended(reason);
-                Poll::Ready(None)
-            }
+            return Poll::Ready(Some(event));
         }
     }
 
@@ -279,5 +385,134 @@ impl<M: Send + Sync + 'static> Drop for Subscription<M> {
         if let Some(hub) = self.hub.upgrade() {
             hub.unsubscribe(&self.slot);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    use futures_util::{FutureExt, StreamExt};
+    use sse_core::Event;
+
+    use super::*;
+    use crate::{Config, Hub, Message, Target};
+
+    /// The data of every event the stream has ready; `"<end>"` if it ended.
+    fn ready<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(item) = sub.next().now_or_never() {
+            let Some(event) = item else {
+                out.push("<end>".to_owned());
+                break;
+            };
+            let mut decoder = sse_core::Decoder::new().with_comments(true);
+            for decoded in decoder.feed(event.as_bytes()) {
+                out.push(match decoded {
+                    Ok(sse_core::Decoded::Event(event)) => event.data().to_owned(),
+                    Ok(sse_core::Decoded::Comment(comment)) => format!(":{comment}"),
+                    other => format!("{other:?}"),
+                });
+            }
+        }
+        out
+    }
+
+    fn message<'a>(topic: &'a str, data: &'a str) -> Message<'a, ()> {
+        Message::new(topic, Event::new().with_data(data))
+    }
+
+    #[test]
+    fn rings_and_the_own_queue_merge_in_publish_order() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::default();
+        let mut sub = hub.subscribe(["a", "b"], None)?;
+        let me = sub.id();
+        hub.publish("a", "1")?;
+        hub.send(message("b", "2").with_target(Target::Connection(me)))?;
+        hub.publish("b", "3")?;
+        hub.send(message("a", "4").with_key("k"))?; // keyed: through the own queue
+        hub.send(message("a", "not mine").with_target(Target::AllExcept(vec![me])))?;
+        hub.publish("a", "5")?;
+        assert_eq!(sub.pending(), 6, "counting the event excluded for it");
+        assert_eq!(ready(&mut sub), ["1", "2", "3", "4", "5"]);
+        assert_eq!(sub.pending(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_own_queue_ends_the_stream_after_what_came_before()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let config = Config::default()
+            .with_queue_capacity(2)
+            .with_lag_event(Event::new().with_comment("too slow"))?;
+        let hub: Hub = Hub::new(config);
+        let mut sub = hub.subscribe(["t"], None)?;
+        let me = Target::Connection(sub.id());
+        hub.send(message("t", "1").with_target(me.clone()))?;
+        hub.publish("t", "2")?;
+        hub.send(message("t", "3").with_target(me.clone()))?;
+        hub.send(message("t", "4").with_target(me))?; // the own queue holds 2: cut off
+        hub.publish("t", "5")?;
+        assert_eq!(sub.end_reason(), Some(EndReason::Lagged));
+        assert_eq!(ready(&mut sub), ["1", "2", "3", ":too slow", "<end>"]);
+        assert_eq!(hub.stats().lag_disconnects, 1);
+        Ok(())
+    }
+
+    /// Counts its wake-ups.
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_waiting_stream_is_woken_once_per_wait() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::default();
+        let mut sub = hub.subscribe(["t"], None)?;
+        let count = Arc::new(Count::default());
+        let waker = Waker::from(Arc::clone(&count));
+        let mut cx = Context::from_waker(&waker);
+        let woken = || count.0.load(Ordering::SeqCst);
+        assert!(Pin::new(&mut sub).poll_next(&mut cx).is_pending());
+        hub.publish("other", "x")?;
+        assert_eq!(woken(), 0, "another topic");
+        hub.publish("t", "1")?;
+        hub.publish("t", "2")?;
+        assert_eq!(woken(), 1, "once until it polls again");
+        assert!(Pin::new(&mut sub).poll_next(&mut cx).is_ready());
+        assert!(Pin::new(&mut sub).poll_next(&mut cx).is_ready());
+        assert!(Pin::new(&mut sub).poll_next(&mut cx).is_pending());
+        hub.send(message("t", "3").with_target(Target::Connection(sub.id())))?;
+        assert_eq!(woken(), 2, "its own queue wakes it too");
+        hub.close();
+        assert!(Pin::new(&mut sub).poll_next(&mut cx).is_ready());
+        assert_eq!(
+            Pin::new(&mut sub).poll_next(&mut cx).map(|e| e.is_none()),
+            Poll::Ready(true)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_subscription_behind_the_ring_resumes_with_nothing_lost()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::new(Config::default().with_queue_capacity(3));
+        let mut slow = hub.subscribe(["t"], None)?;
+        let seen = hub.publish("t", "1")?;
+        assert_eq!(ready(&mut slow), ["1"]);
+        for n in 2..=5 {
+            hub.publish("t", n.to_string())?;
+        }
+        assert_eq!(slow.end_reason(), Some(EndReason::Lagged));
+        assert_eq!(ready(&mut slow), ["<end>"]);
+        assert_eq!(hub.stats().lag_disconnects, 1);
+        let mut resumed = hub.subscribe(["t"], Some(&seen.to_string()))?;
+        assert_eq!(ready(&mut resumed), ["2", "3", "4", "5"]);
+        Ok(())
     }
 }

@@ -1,22 +1,38 @@
-//! Property test against a simple model: for random interleavings of publishes, reads,
-//! disconnects and reconnects with `Last-Event-ID`, under tiny queues and histories, every
-//! client sees its topics' events in publish order with no duplicate, and misses events
-//! only where a reset event says so (and the model agrees that history was forgotten).
-//! Lag disconnects end a stream; the client reconnects as a browser does.
+//! Property test against a simple model: for random interleavings of publishes (to all, to
+//! all but one connection, to one connection), reads, disconnects and reconnects with
+//! `Last-Event-ID`, under tiny queues and histories, every client sees its topics' events
+//! in publish order with no duplicate, misses a broadcast only where a reset event says so
+//! (and the model agrees that history was forgotten), and gets a targeted event only on
+//! the connection it was for. Lag disconnects end a stream; the client reconnects as a
+//! browser does.
 
 mod common;
 
 use common::decode;
 use futures_util::{FutureExt, StreamExt};
 use proptest::prelude::*;
-use sse_hub::{Config, Hub, Subscription};
+use sse_core::Event;
+use sse_hub::{Config, ConnectionId, Hub, Message, Subscription, Target};
 
 const TOPICS: [&str; 3] = ["a", "b", "c"];
 
 #[derive(Debug, Clone)]
 enum Op {
     Publish(usize),
-    Read { client: usize, max: usize },
+    /// To every subscriber of the topic but this client's connection.
+    PublishExcept {
+        topic: usize,
+        client: usize,
+    },
+    /// To this client's connection only.
+    Direct {
+        topic: usize,
+        client: usize,
+    },
+    Read {
+        client: usize,
+        max: usize,
+    },
     Disconnect(usize),
     Connect(usize),
 }
@@ -24,16 +40,37 @@ enum Op {
 fn op(clients: usize) -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0..TOPICS.len()).prop_map(Op::Publish),
+        1 => (0..TOPICS.len(), 0..clients).prop_map(|(topic, client)| Op::PublishExcept { topic, client }),
+        1 => (0..TOPICS.len(), 0..clients).prop_map(|(topic, client)| Op::Direct { topic, client }),
         3 => (0..clients, 1..6usize).prop_map(|(client, max)| Op::Read { client, max }),
         1 => (0..clients).prop_map(Op::Disconnect),
         2 => (0..clients).prop_map(Op::Connect),
     ]
 }
 
+/// Who an event was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    All,
+    Except(ConnectionId),
+    Only(ConnectionId),
+}
+
+impl Audience {
+    /// Kept in the history and replayed (to everyone, the excluded connection's later
+    /// reconnections too).
+    fn is_kept(self) -> bool {
+        !matches!(self, Audience::Only(_))
+    }
+}
+
 /// A browser-like client: its topics, its last event ID, and how far it has seen.
 struct Client {
     topics: Vec<usize>,
     subscription: Option<Subscription>,
+    /// The latest sequence number when the current connection was made: later events
+    /// reach it live.
+    connected_at: u64,
     last_id: Option<String>,
     /// Everything published to its topics up to this sequence number has been seen (or
     /// skipped by a reset, or published before it first connected); `None` before that.
@@ -42,19 +79,19 @@ struct Client {
 
 /// The model: what was published, in order, and the history bound.
 struct Model {
-    published: Vec<usize>, // topic of the event with sequence number i + 1
+    published: Vec<(usize, Audience)>, // topic and audience of the event with seq i + 1
     history: usize,
 }
 
 impl Model {
-    /// The next event of `topics` after `cursor`.
+    /// The next event to everyone of `topics` after `cursor`: no client may miss it.
     fn next_after(&self, topics: &[usize], cursor: u64) -> Option<u64> {
         let start = usize::try_from(cursor).unwrap_or(usize::MAX);
         self.published
             .iter()
             .enumerate()
             .skip(start)
-            .find(|(_, topic)| topics.contains(topic))
+            .find(|(_, (topic, audience))| topics.contains(topic) && *audience == Audience::All)
             .map(|(i, _)| i as u64 + 1)
     }
 
@@ -62,7 +99,10 @@ impl Model {
     fn forgot_after(&self, topics: &[usize], cursor: u64) -> bool {
         topics.iter().any(|&topic| {
             let seqs: Vec<u64> = (1..=self.published.len() as u64)
-                .filter(|&s| self.published[s as usize - 1] == topic)
+                .filter(|&s| {
+                    let (t, audience) = self.published[s as usize - 1];
+                    t == topic && audience.is_kept()
+                })
                 .collect();
             let forgotten = seqs.len().saturating_sub(self.history);
             forgotten > 0 && seqs[forgotten - 1] > cursor
@@ -71,12 +111,13 @@ impl Model {
 }
 
 /// Reads what the client's stream has ready (at most `max`), checking each event against
-/// the model. Returns whether the stream ended.
+/// the model.
 fn read(client: &mut Client, model: &Model, max: usize) -> Result<(), TestCaseError> {
     for _ in 0..max {
         let Some(subscription) = client.subscription.as_mut() else {
             return Ok(());
         };
+        let me = subscription.id();
         let Some(item) = subscription.next().now_or_never() else {
             return Ok(()); // nothing ready
         };
@@ -94,12 +135,31 @@ fn read(client: &mut Client, model: &Model, max: usize) -> Result<(), TestCaseEr
             );
             prop_assert!(seen.seq >= cursor, "a reset moves forward");
         } else {
-            let want = model.next_after(&client.topics, cursor);
-            prop_assert_eq!(Some(seen.seq), want, "gap or duplicate after {}", cursor);
-            prop_assert_eq!(
-                seen.data.as_str(),
-                TOPICS[model.published[seen.seq as usize - 1]]
+            prop_assert!(
+                seen.seq > cursor,
+                "duplicate or out of order after {}",
+                cursor
             );
+            let missed = model.next_after(&client.topics, cursor);
+            prop_assert!(
+                missed.is_none_or(|missed| missed >= seen.seq),
+                "gap: {:?} missed before {}",
+                missed,
+                seen.seq
+            );
+            let (topic, audience) = model.published[seen.seq as usize - 1];
+            prop_assert!(client.topics.contains(&topic), "another topic's event");
+            prop_assert_eq!(seen.data.as_str(), TOPICS[topic]);
+            let live = seen.seq > client.connected_at;
+            match audience {
+                Audience::All => {}
+                Audience::Except(excluded) => {
+                    prop_assert!(!(live && excluded == me), "sent to the excluded connection");
+                }
+                Audience::Only(only) => {
+                    prop_assert!(live && only == me, "another connection's event");
+                }
+            }
         }
         client.cursor = Some(seen.seq);
         client.last_id = Some(seen.id);
@@ -115,10 +175,34 @@ fn connect(client: &mut Client, hub: &Hub) -> Result<(), TestCaseError> {
     let subscription = hub.subscribe(topics, client.last_id.as_deref());
     prop_assert!(subscription.is_ok());
     client.subscription = subscription.ok();
+    client.connected_at = hub.last_id().seq();
     if client.last_id.is_none() {
         // No event seen yet, so no Last-Event-ID to send: live from here, as in a browser.
-        client.cursor = Some(hub.last_id().seq());
+        client.cursor = Some(client.connected_at);
     }
+    Ok(())
+}
+
+/// Publishes to `topic` for `audience`, in the hub and in the model.
+fn publish(
+    hub: &Hub,
+    model: &mut Model,
+    topic: usize,
+    audience: Audience,
+) -> Result<(), TestCaseError> {
+    let target = match audience {
+        Audience::All => Target::All,
+        Audience::Except(id) => Target::AllExcept(vec![id]),
+        Audience::Only(id) => Target::Connection(id),
+    };
+    let message = Message::new(TOPICS[topic], Event::new().with_data(TOPICS[topic]));
+    let id = hub.send(message.with_target(target));
+    prop_assert!(id.is_ok());
+    model.published.push((topic, audience));
+    prop_assert_eq!(
+        id.map(|id| id.seq()).ok(),
+        Some(model.published.len() as u64)
+    );
     Ok(())
 }
 
@@ -133,19 +217,26 @@ proptest! {
         ops in prop::collection::vec(op(4), 1..120),
     ) {
         let hub: Hub = Hub::new(Config::default().with_history_len(history).with_queue_capacity(capacity));
-        let model_history = history;
-        let mut model = Model { published: Vec::new(), history: model_history };
+        let mut model = Model { published: Vec::new(), history };
         let mut clients: Vec<Client> = topics
             .into_iter()
-            .map(|t| Client { topics: t.into_iter().collect(), subscription: None, last_id: None, cursor: None })
+            .map(|t| Client { topics: t.into_iter().collect(), subscription: None, connected_at: 0, last_id: None, cursor: None })
             .collect();
         for op in ops {
+            let connection = |client: usize| {
+                clients.get(client).and_then(|c| c.subscription.as_ref()).map(Subscription::id)
+            };
             match op {
-                Op::Publish(topic) => {
-                    let id = hub.publish(TOPICS[topic], TOPICS[topic]);
-                    prop_assert!(id.is_ok());
-                    model.published.push(topic);
-                    prop_assert_eq!(id.map(|id| id.seq()).ok(), Some(model.published.len() as u64));
+                Op::Publish(topic) => publish(&hub, &mut model, topic, Audience::All)?,
+                Op::PublishExcept { topic, client } => {
+                    if let Some(id) = connection(client) {
+                        publish(&hub, &mut model, topic, Audience::Except(id))?;
+                    }
+                }
+                Op::Direct { topic, client } => {
+                    if let Some(id) = connection(client) {
+                        publish(&hub, &mut model, topic, Audience::Only(id))?;
+                    }
                 }
                 Op::Read { client, max } => {
                     if let Some(client) = clients.get_mut(client) {
