@@ -120,7 +120,7 @@ where
 pub struct Json<T>(pub T);
 
 #[cfg(feature = "serde")]
-impl<'a, T: serde::Serialize + Send + Sync + 'static> IntoEvent<'a> for Json<T> {
+impl<'a, T: serde::Serialize> IntoEvent<'a> for Json<T> {
     fn into_event(self) -> Result<Event<'a>, EventError> {
         Event::new().with_json_data(self.0)
     }

@@ -1,7 +1,7 @@
 //! Encoding an [`Event`]: its exact length, then its bytes into a slice, a `Vec` or a `BufMut`.
 
 use crate::error::EncodeError;
-use crate::event::{Data, Event};
+use crate::event::Event;
 use crate::lines;
 use crate::sink::{Sink, SliceSink};
 
@@ -24,12 +24,7 @@ impl Event<'_> {
         let retry = self
             .retry_ms
             .map_or(0, |ms| lines::RETRY.line_len(digits(ms)));
-        let data = match &self.data {
-            None => 0,
-            Some(Data::Text(lines)) => lines.encoded_len,
-            #[cfg(feature = "serde")]
-            Some(Data::Json(json)) => json.encoded_len,
-        };
+        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len);
         comment + event_type + id + retry + data + 1
     }
 
@@ -57,7 +52,7 @@ impl Event<'_> {
                 available: buf.len(),
             });
         }
-        self.write_to(&mut SliceSink::new(buf))?;
+        self.write_to(&mut SliceSink::new(buf));
         Ok(required)
     }
 
@@ -69,15 +64,16 @@ impl Event<'_> {
     /// sse_core::Event::new().with_data("a\r\nb").encode_to_vec(&mut out).unwrap();
     /// assert_eq!(out, b"data: a\ndata: b\n\n");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None: a `Vec` grows. The `Result` keeps the shape of the other encoders, whose
+    /// output can be too small.
     #[cfg(feature = "alloc")]
     pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, EncodeError> {
         let required = self.encoded_len();
-        let start = out.len();
         out.reserve(required);
-        if let Err(e) = self.write_to(out) {
-            out.truncate(start);
-            return Err(e);
-        }
+        self.write_to(out);
         Ok(required)
     }
 
@@ -103,7 +99,7 @@ impl Event<'_> {
                 available,
             });
         }
-        self.write_to(&mut crate::sink::BufMutSink(buf))?;
+        self.write_to(&mut crate::sink::BufMutSink(buf));
         Ok(required)
     }
 
@@ -121,9 +117,8 @@ impl Event<'_> {
         Ok(buf.freeze())
     }
 
-    /// Writes every field, then the blank line. One pass over each value. Fails only when
-    /// JSON data serializes differently than when it was measured.
-    pub(crate) fn write_to<S: Sink>(&self, sink: &mut S) -> Result<(), EncodeError> {
+    /// Writes every field, then the blank line. One pass over each value.
+    pub(crate) fn write_to<S: Sink>(&self, sink: &mut S) {
         if let Some(comment) = &self.comment {
             write_value(lines::COMMENT, comment, sink);
         }
@@ -136,14 +131,10 @@ impl Event<'_> {
         if let Some(ms) = self.retry_ms {
             lines::RETRY.write_line(crate::Text::from(ms).as_bytes(), sink);
         }
-        match &self.data {
-            None => {}
-            Some(Data::Text(data)) => write_value(lines::DATA, data, sink),
-            #[cfg(feature = "serde")]
-            Some(Data::Json(json)) => json.write(sink)?,
+        if let Some(data) = &self.data {
+            write_value(lines::DATA, data, sink);
         }
         sink.put(b"\n");
-        Ok(())
     }
 }
 

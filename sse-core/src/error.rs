@@ -88,11 +88,6 @@ pub enum EncodeError {
         /// Bytes the output could take.
         available: usize,
     },
-    /// The JSON data serialized differently (or failed) this time than when the event was
-    /// built: its `Serialize` impl is not deterministic. The output may hold a partial event
-    /// (a `Vec` is truncated back to its old length).
-    #[cfg(feature = "serde")]
-    JsonChanged,
 }
 
 impl fmt::Display for EncodeError {
@@ -105,10 +100,6 @@ impl fmt::Display for EncodeError {
                 f,
                 "buffer too small: the event needs {required} bytes, {available} available"
             ),
-            #[cfg(feature = "serde")]
-            EncodeError::JsonChanged => {
-                f.write_str("the JSON data serialized differently than when the event was built")
-            }
         }
     }
 }

@@ -46,7 +46,7 @@ pub struct Event<'a> {
     pub(crate) event_type: Option<Text<'a>>,
     pub(crate) id: Option<Text<'a>>,
     pub(crate) retry_ms: Option<u64>,
-    pub(crate) data: Option<Data<'a>>,
+    pub(crate) data: Option<Lines<'a>>,
 }
 
 /// A value written as lines of one kind (data, comment), measured once when it is set.
@@ -74,14 +74,6 @@ impl<'a> Lines<'a> {
             multi_line,
         }
     }
-}
-
-/// The data of an event: text, or (feature `serde`) a value written as JSON.
-#[derive(Clone)]
-pub(crate) enum Data<'a> {
-    Text(Lines<'a>),
-    #[cfg(feature = "serde")]
-    Json(crate::json::JsonData),
 }
 
 impl<'a> Event<'a> {
@@ -123,7 +115,7 @@ impl<'a> Event<'a> {
     /// so the event is still dispatched.
     #[inline(always)]
     pub fn with_data(mut self, data: impl Into<Text<'a>>) -> Self {
-        self.data = Some(Data::Text(Lines::new(lines::DATA, data.into())));
+        self.data = Some(Lines::new(lines::DATA, data.into()));
         self
     }
 
@@ -194,16 +186,12 @@ impl<'a> Event<'a> {
         self.comment.as_ref().map(|c| c.text.as_str())
     }
 
-    /// The data if it was set as text (JSON data is only serialized while encoding).
+    /// The data, if set (JSON data as its serialized text).
     pub fn data(&self) -> Option<&str> {
-        match self.data.as_ref()? {
-            Data::Text(lines) => Some(lines.text.as_str()),
-            #[cfg(feature = "serde")]
-            Data::Json(_) => None,
-        }
+        self.data.as_ref().map(|lines| lines.text.as_str())
     }
 
-    /// Whether the event has data, text or JSON (only then does a client dispatch it).
+    /// Whether the event has data (only then does a client dispatch it).
     pub fn has_data(&self) -> bool {
         self.data.is_some()
     }
@@ -221,11 +209,7 @@ impl<'a> Event<'a> {
             event_type: self.event_type.map(Text::into_owned),
             id: self.id.map(Text::into_owned),
             retry_ms: self.retry_ms,
-            data: self.data.map(|data| match data {
-                Data::Text(lines) => Data::Text(owned(lines)),
-                #[cfg(feature = "serde")]
-                Data::Json(json) => Data::Json(json),
-            }),
+            data: self.data.map(owned),
         }
     }
 }
@@ -274,15 +258,8 @@ impl fmt::Debug for Event<'_> {
         if let Some(ms) = self.retry_ms {
             s.field("retry_ms", &ms);
         }
-        match &self.data {
-            Some(Data::Text(lines)) => {
-                s.field("data", &lines.text.as_str());
-            }
-            #[cfg(feature = "serde")]
-            Some(Data::Json(json)) => {
-                s.field("data", json);
-            }
-            None => {}
+        if let Some(data) = self.data() {
+            s.field("data", &data);
         }
         s.finish()
     }
