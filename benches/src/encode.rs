@@ -13,9 +13,10 @@ use http_body::Body as _;
 use crate::inputs::EncodeInput;
 
 /// The implementations, in the order the groups and tables list them.
-pub const IMPLS: [&str; 6] = [
+pub const IMPLS: [&str; 7] = [
     "sse_core_vec",
     "sse_core_bytes",
+    "sse_core_split",
     "axum",
     "warp",
     "sse_stream",
@@ -44,6 +45,19 @@ pub fn sse_core_bytes(input: &EncodeInput) -> Bytes {
         .with_data(input.data)
         .to_bytes()
         .expect("encodes")
+}
+
+/// sse-core: the data given as a shared `Bytes` ([`sse_core::SplitEvent`]), the way a
+/// server sends a payload it already holds: the body frames of the event, the data among
+/// them as the caller's buffer (not copied) when it has no line break (otherwise encoded
+/// with the fields, a copy). The fields' frame is the one allocation.
+pub fn sse_core_split(input: &EncodeInput) -> [Bytes; 3] {
+    sse_core::Event::new()
+        .with_event_type(input.event_type)
+        .and_then(|e| e.with_id(input.id))
+        .and_then(|e| e.with_shared_data(Bytes::from_static(input.data.as_bytes())))
+        .expect("valid event type, id and UTF-8 data")
+        .into_parts()
 }
 
 /// axum 0.8: the bytes of `axum::response::sse::Event` as its `Sse` response body emits
@@ -146,6 +160,7 @@ pub fn run(name: &str, input: &'static EncodeInput) -> Vec<u8> {
             out
         }
         "sse_core_bytes" => sse_core_bytes(input).to_vec(),
+        "sse_core_split" => sse_core_split(input).concat(),
         "axum" => AxumBody::new(input).next_frame().to_vec(),
         "warp" => {
             let mut out = String::new();

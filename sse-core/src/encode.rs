@@ -11,6 +11,7 @@ pub const KEEP_ALIVE: &[u8] = b":\n\n";
 impl Event<'_> {
     /// The exact number of bytes this event encodes to. Constant time: every field was
     /// measured when it was set.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         let comment = self.comment.as_ref().map_or(0, |c| c.encoded_len);
         let event_type = self
@@ -44,6 +45,7 @@ impl Event<'_> {
     /// let n = event.encode_to_slice(&mut buf).unwrap();
     /// assert_eq!(&buf[..n], b"data: hi\n\n");
     /// ```
+    #[inline]
     pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let required = self.encoded_len();
         if buf.len() < required {
@@ -70,6 +72,7 @@ impl Event<'_> {
     /// None: a `Vec` grows. The `Result` keeps the shape of the other encoders, whose
     /// output can be too small.
     #[cfg(feature = "alloc")]
+    #[inline]
     pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, EncodeError> {
         let required = self.encoded_len();
         out.reserve(required);
@@ -111,6 +114,7 @@ impl Event<'_> {
     /// assert_eq!(&bytes[..], b"data: hi\n\n");
     /// ```
     #[cfg(feature = "bytes")]
+    #[inline]
     pub fn to_bytes(&self) -> Result<bytes::Bytes, EncodeError> {
         let mut buf = bytes::BytesMut::with_capacity(self.encoded_len());
         self.encode_to_buf(&mut buf)?;
@@ -119,6 +123,22 @@ impl Event<'_> {
 
     /// Writes every field, then the blank line. One pass over each value.
     pub(crate) fn write_to<S: Sink>(&self, sink: &mut S) {
+        self.write_fields(sink);
+        if let Some(data) = &self.data {
+            write_value(lines::DATA, data, sink);
+        }
+        sink.put(b"\n");
+    }
+
+    /// The length of the fields before the data ([`write_fields`](Self::write_fields)).
+    #[cfg(feature = "bytes")]
+    pub(crate) fn fields_len(&self) -> usize {
+        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len);
+        self.encoded_len() - data - 1
+    }
+
+    /// Writes the fields before the data: comment, event type, id, retry.
+    pub(crate) fn write_fields<S: Sink>(&self, sink: &mut S) {
         if let Some(comment) = &self.comment {
             write_value(lines::COMMENT, comment, sink);
         }
@@ -131,10 +151,6 @@ impl Event<'_> {
         if let Some(ms) = self.retry_ms {
             lines::RETRY.write_line(crate::Text::from(ms).as_bytes(), sink);
         }
-        if let Some(data) = &self.data {
-            write_value(lines::DATA, data, sink);
-        }
-        sink.put(b"\n");
     }
 }
 

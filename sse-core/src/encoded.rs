@@ -89,6 +89,11 @@ impl EncodedEvent {
         }
     }
 
+    /// Bytes this crate encoded as one event.
+    pub(crate) fn from_event_bytes(bytes: Bytes) -> Self {
+        EncodedEvent(bytes)
+    }
+
     /// The encoded bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

@@ -10,6 +10,8 @@ pub enum Field {
     EventType,
     /// The `id` field (the last event ID).
     Id,
+    /// The `data` field.
+    Data,
 }
 
 impl Field {
@@ -18,6 +20,7 @@ impl Field {
         match self {
             Field::EventType => "event",
             Field::Id => "id",
+            Field::Data => "data",
         }
     }
 }
@@ -35,6 +38,13 @@ pub enum EventError {
         offset: usize,
         /// The offending byte: `b'\r'`, `b'\n'` or `0`.
         byte: u8,
+    },
+    /// The value given as bytes is not UTF-8, as every field of an event stream must be.
+    NotUtf8 {
+        /// Which field.
+        field: Field,
+        /// Offset of the first byte that is not part of valid UTF-8.
+        offset: usize,
     },
     /// The JSON data could not be serialized.
     #[cfg(feature = "serde")]
@@ -61,6 +71,11 @@ impl fmt::Display for EventError {
                     field.name()
                 )
             }
+            EventError::NotUtf8 { field, offset } => write!(
+                f,
+                "the `{}` field is not UTF-8 (invalid from byte offset {offset})",
+                field.name()
+            ),
             #[cfg(feature = "serde")]
             EventError::Json(e) => write!(f, "event data could not be serialized as JSON: {e}"),
         }

@@ -230,7 +230,7 @@ pub fn validate_id(id: &str) -> Result<(), EventError> {
 fn check(field: Field, value: &str) -> Result<(), EventError> {
     let bytes = value.as_bytes();
     let found = match field {
-        Field::EventType => find::find_break(bytes),
+        Field::EventType | Field::Data => find::find_break(bytes),
         Field::Id => find::find_break_or_nul(bytes),
     };
     match found {

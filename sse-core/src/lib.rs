@@ -61,7 +61,7 @@
 //! |---|---|---|---|
 //! | `std` | yes | `alloc` | `std` support in dependencies (nothing else: errors use `core::error::Error`) |
 //! | `alloc` | via `std` | | owned events (`Event<'static>` from `String`), `Event::encode_to_vec`, `Event::into_owned`, the event-layer `Decoder` |
-//! | `bytes` | no | | `Event::encode_to_buf` into any `bytes::BufMut`, `Event::to_bytes`, `EncodedEvent` |
+//! | `bytes` | no | | `Event::encode_to_buf` into any `bytes::BufMut`, `Event::to_bytes`, `EncodedEvent`, `SplitEvent` (data sent as the caller's `Bytes`, not copied) |
 //! | `serde` | no | `std` | `Event::with_json_data`, `Json`, `serde_json::Value` as an event |
 //!
 //! With no features, the encoder (into slices) and the line-layer decoder remain: enough for
@@ -88,6 +88,8 @@ mod lines;
 mod media_type;
 mod part;
 mod sink;
+#[cfg(feature = "bytes")]
+mod split;
 mod text;
 
 pub mod line {
@@ -112,4 +114,6 @@ pub use encoded::{EncodedEvent, NotOneEvent};
 pub use error::{EncodeError, EventError, Field};
 pub use event::{Event, validate_id};
 pub use media_type::{LAST_EVENT_ID_HEADER, MEDIA_TYPE, is_event_stream};
+#[cfg(feature = "bytes")]
+pub use split::SplitEvent;
 pub use text::Text;

@@ -68,6 +68,12 @@ proptest! {
                 // What the encoder writes is one event to `EncodedEvent::from_encoded`.
                 #[cfg(feature = "bytes")]
                 prop_assert!(sse_core::EncodedEvent::from_encoded(bytes.clone().into()).is_ok());
+                // The same data as a shared buffer, in three parts: the same bytes.
+                #[cfg(feature = "bytes")]
+                if let Some(data) = &f.data {
+                    let split = event.clone().with_shared_data(data.clone().into());
+                    prop_assert_eq!(split.map(|s| s.parts().concat()).ok(), Some(bytes.clone()));
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use futures_core::Stream;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::item::SseItem;
+use crate::item::{Frames, SseItem};
 use crate::keep_alive::{KeepAlive, Timer};
 
 pin_project! {
@@ -35,6 +35,8 @@ pin_project! {
         sleep: Option<T::Sleep>,
         timer: T,
         keep_alive: KeepAlive,
+        // The frames of the last event not sent yet (a `SplitEvent`'s parts).
+        rest: Frames,
         done: bool,
     }
 }
@@ -55,6 +57,7 @@ impl<S, T: Timer> SseBody<S, T> {
             sleep: None,
             timer,
             keep_alive: KeepAlive::new(),
+            rest: Frames::default(),
             done: false,
         }
     }
@@ -84,10 +87,13 @@ where
         if *this.done {
             return Poll::Ready(None);
         }
+        if let Some(frame) = this.rest.next() {
+            return Poll::Ready(Some(Ok(Frame::data(frame))));
+        }
         let interval = this.keep_alive.interval();
         if let Poll::Ready(item) = this.stream.poll_next(cx) {
-            let event = match item.map(SseItem::into_encoded) {
-                Some(Ok(event)) => event,
+            let mut frames = match item.map(SseItem::into_frames) {
+                Some(Ok(frames)) => frames,
                 Some(Err(error)) => {
                     // An error frame would make hyper drop the connection, losing frames
                     // already queued: end the body cleanly and tell the operator instead.
@@ -103,7 +109,9 @@ where
             if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
                 this.timer.reset(sleep, interval);
             }
-            return Poll::Ready(Some(Ok(Frame::data(event.into_bytes()))));
+            let first = frames.next().unwrap_or_default();
+            *this.rest = frames;
+            return Poll::Ready(Some(Ok(Frame::data(first))));
         }
         if !this.keep_alive.is_enabled() {
             return Poll::Pending;
@@ -201,6 +209,32 @@ mod tests {
     }
 
     /// A stream that never yields.
+    #[test]
+    fn a_split_event_goes_out_in_three_frames_without_copying_its_data() {
+        let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+        let split = sse_core::Event::new()
+            .with_id(1)
+            .and_then(|event| event.with_shared_data(payload.clone()));
+        let small = sse_core::Event::new()
+            .with_id(2)
+            .and_then(|event| event.with_shared_data(Bytes::from_static(b"y")));
+        let items = [split, small];
+        let mut body = SseBody::new_with_timer(Items(items.into_iter()), Never);
+        let mut frames = Vec::new();
+        while let Poll::Ready(Some(Ok(frame))) = poll(&mut body) {
+            frames.push(frame.into_data().unwrap_or_default());
+        }
+        assert_eq!(frames.len(), 6);
+        assert_eq!(frames[0], "id: 1\ndata: ");
+        assert_eq!(
+            (frames[1].as_ptr(), frames[1].len()),
+            (payload.as_ptr(), payload.len())
+        );
+        assert_eq!(frames[2], "\n\n");
+        assert_eq!(frames[3..].concat(), b"id: 2\ndata: y\n\n");
+        assert!(body.is_end_stream());
+    }
+
     struct Forever;
     impl Stream for Forever {
         type Item = &'static str;

@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use sse_core::{EncodeError, EncodedEvent, Event, EventError, IntoEvent, Text};
+use bytes::Bytes;
+use sse_core::{EncodeError, EncodedEvent, Event, EventError, IntoEvent, SplitEvent, Text};
 
 /// A boxed error, as `http-body` stacks carry them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -17,6 +18,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// | `(event type, data)` of any of those | a named event |
 /// | [`Event<'static>`](Event) | itself |
 /// | [`EncodedEvent`] | itself, sent as it is (encoded once, shared by many streams) |
+/// | [`SplitEvent`] | itself, in three frames: its data is the caller's `Bytes`, not copied |
 /// | `Json<T>`, `serde_json::Value` (feature `serde`) | JSON data |
 /// | `Result<T, E>` of any of these, `E: Into<BoxError>` | the event, or the body ends after the events before it |
 ///
@@ -25,12 +27,22 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an item of an SSE stream",
     label = "not an SSE stream item",
-    note = "a stream of events may yield `&'static str`, `String`, `Cow<'static, str>`, `(event_type, data)`, `Event<'static>`, `EncodedEvent`, `Json<T>` or `serde_json::Value` (feature `serde`), or a `Result` of one of these",
+    note = "a stream of events may yield `&'static str`, `String`, `Cow<'static, str>`, `(event_type, data)`, `Event<'static>`, `EncodedEvent`, `SplitEvent`, `Json<T>` or `serde_json::Value` (feature `serde`), or a `Result` of one of these",
     note = "map other items to an `Event` first; in an axum handler, `#[axum::debug_handler]` shows this message instead of a generic `Handler` error"
 )]
 pub trait SseItem {
     /// Encodes the event, or says why the body must end.
     fn into_encoded(self) -> Result<EncodedEvent, BodyError>;
+
+    /// The body frames of the event: by default its encoding, in one frame; a
+    /// [`SplitEvent`] gives its three parts, so that its data is not copied.
+    fn into_frames(self) -> Result<Frames, BodyError>
+    where
+        Self: Sized,
+    {
+        self.into_encoded()
+            .map(|event| Frames::one(event.into_bytes()))
+    }
 }
 
 /// Why an [`SseBody`](crate::SseBody) ended early (logged with `tracing`; the client sees
@@ -116,6 +128,52 @@ where
 }
 
 /// Already encoded: sent as it is.
+impl SseItem for SplitEvent {
+    /// One buffer: a copy of the three parts (the body uses [`into_frames`](Self::into_frames)).
+    fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
+        Ok(self.to_encoded())
+    }
+
+    fn into_frames(self) -> Result<Frames, BodyError> {
+        Ok(Frames {
+            parts: self.into_parts(),
+            next: 0,
+        })
+    }
+}
+
+/// The body frames of one event ([`SseItem::into_frames`]): one buffer, or the parts of a
+/// [`SplitEvent`]. An iterator of the non-empty ones.
+#[derive(Debug, Default)]
+pub struct Frames {
+    parts: [Bytes; 3],
+    next: usize,
+}
+
+impl Frames {
+    /// One frame.
+    pub fn one(frame: Bytes) -> Self {
+        Frames {
+            parts: [frame, Bytes::new(), Bytes::new()],
+            next: 0,
+        }
+    }
+}
+
+impl Iterator for Frames {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        while let Some(part) = self.parts.get_mut(self.next) {
+            self.next += 1;
+            if !part.is_empty() {
+                return Some(std::mem::take(part));
+            }
+        }
+        None
+    }
+}
+
 impl SseItem for EncodedEvent {
     fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
         Ok(self)
@@ -126,6 +184,10 @@ impl<T: SseItem, E: Into<BoxError>> SseItem for Result<T, E> {
     fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
         self.map_err(|e| BodyError::Stream(e.into()))?
             .into_encoded()
+    }
+
+    fn into_frames(self) -> Result<Frames, BodyError> {
+        self.map_err(|e| BodyError::Stream(e.into()))?.into_frames()
     }
 }
 

@@ -143,7 +143,7 @@ pub use backoff::Backoff;
 pub use body::SseBody;
 pub use check::{ResponseError, check_response};
 pub use client::{ClientError, EventStream};
-pub use item::{BodyError, BoxError, SseItem};
+pub use item::{BodyError, BoxError, Frames, SseItem};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{KeepAlive, Timer};
@@ -163,6 +163,7 @@ pub use sse_core;
 pub use sse_core::Json;
 pub use sse_core::{
     DecodeError, Decoded, Decoder, EncodeError, EncodedEvent, Event, EventError, MessageEvent,
+    SplitEvent,
 };
 
 #[cfg(all(test, feature = "tokio"))]

@@ -149,3 +149,27 @@ async fn invalid_event_ends_the_response_and_the_server_goes_on() {
     let (addr, tx) = fed_server::<(&'static str, &'static str)>().await;
     expect_failure_ends_the_response(addr, &tx, (("ok", "1"), "1"), ("bad\ntype", "2")).await;
 }
+
+#[tokio::test]
+async fn split_events_arrive_whole() {
+    let payload = |n: u8| Bytes::from(vec![b'a' + n; 64 * 1024]);
+    let addr = serve(service_fn(move |_req| async move {
+        let events = (0..3u8).map(move |n| {
+            Event::new()
+                .with_event_type("blob")?
+                .with_id(n)?
+                .with_shared_data(payload(n))
+        });
+        Ok::<_, Infallible>(Sse::new(stream::iter(events)).into_response())
+    }))
+    .await;
+    let (response, _conn) = get(addr, "/", &[]).await;
+    let mut events = decode(response, false);
+    for n in 0..3u8 {
+        let event = next_event(&mut events).await;
+        assert_eq!(event.event_type(), "blob");
+        assert_eq!(event.last_event_id(), n.to_string());
+        assert_eq!(event.data().as_bytes(), &payload(n)[..]);
+    }
+    assert!(next(&mut events).await.is_none());
+}

@@ -74,6 +74,11 @@ fn encode_cell(name: &str, input: &'static sse_benches::inputs::EncodeInput) -> 
                 black_box(encode::sse_core_bytes(black_box(input)));
             }
         }),
+        "sse_core_split" => count(|| {
+            for _ in 0..ENCODE_ROUNDS {
+                black_box(encode::sse_core_split(black_box(input)));
+            }
+        }),
         "axum" => {
             let mut body = encode::AxumBody::new(input);
             black_box(body.next_frame());
