@@ -41,6 +41,10 @@ fn encode_groups(c: &mut Criterion) {
         group.bench_function("sse_core_split", |b| {
             b.iter(|| black_box(encode::sse_core_split(black_box(input))));
         });
+        let mut hyper = encode::HyperBody::new(input);
+        group.bench_function("sse_hyper_body", |b| {
+            b.iter(|| black_box(hyper.next_frame()));
+        });
         let mut axum = encode::AxumBody::new(input);
         group.bench_function("axum", |b| b.iter(|| black_box(axum.next_frame())));
         let mut string = String::with_capacity(2 * encoded_len);

@@ -13,10 +13,11 @@ use http_body::Body as _;
 use crate::inputs::EncodeInput;
 
 /// The implementations, in the order the groups and tables list them.
-pub const IMPLS: [&str; 7] = [
+pub const IMPLS: [&str; 8] = [
     "sse_core_vec",
     "sse_core_bytes",
     "sse_core_split",
+    "sse_hyper_body",
     "axum",
     "warp",
     "sse_stream",
@@ -58,6 +59,46 @@ pub fn sse_core_split(input: &EncodeInput) -> [Bytes; 3] {
         .and_then(|e| e.with_shared_data(Bytes::from_static(input.data.as_bytes())))
         .expect("valid event type, id and UTF-8 data")
         .into_parts()
+}
+
+/// sse-hyper: the frames of its `SseBody` (what sse-axum and sse-warp send too), over a
+/// stream that builds the event from the input on every poll; the frame is dropped before
+/// the next poll, as a server drops it once written. Keep-alive off (no timer).
+pub struct HyperBody {
+    body: Pin<Box<sse_hyper::SseBody<BoxedEvents, sse_hyper::TokioTimer>>>,
+}
+
+type BoxedEvents = Pin<
+    Box<
+        dyn futures_util::Stream<Item = Result<sse_core::Event<'static>, sse_core::EventError>>
+            + Send,
+    >,
+>;
+
+impl HyperBody {
+    /// A body that yields `input`'s event forever.
+    pub fn new(input: &'static EncodeInput) -> Self {
+        let events = futures_util::stream::repeat_with(move || {
+            sse_core::Event::new()
+                .with_event_type(input.event_type)
+                .and_then(|e| e.with_id(input.id))
+                .map(|e| e.with_data(input.data))
+        });
+        let body = sse_hyper::SseBody::new(Box::pin(events) as BoxedEvents)
+            .with_keep_alive(sse_hyper::KeepAlive::disabled());
+        HyperBody {
+            body: Box::pin(body),
+        }
+    }
+
+    /// Builds one event and returns the bytes of the body frame it becomes.
+    pub fn next_frame(&mut self) -> Bytes {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.body.as_mut().poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
+            _ => panic!("sse-hyper's body ended or was pending"),
+        }
+    }
 }
 
 /// axum 0.8: the bytes of `axum::response::sse::Event` as its `Sse` response body emits
@@ -161,6 +202,7 @@ pub fn run(name: &str, input: &'static EncodeInput) -> Vec<u8> {
         }
         "sse_core_bytes" => sse_core_bytes(input).to_vec(),
         "sse_core_split" => sse_core_split(input).concat(),
+        "sse_hyper_body" => HyperBody::new(input).next_frame().to_vec(),
         "axum" => AxumBody::new(input).next_frame().to_vec(),
         "warp" => {
             let mut out = String::new();

@@ -74,6 +74,15 @@ fn encode_cell(name: &str, input: &'static sse_benches::inputs::EncodeInput) -> 
                 black_box(encode::sse_core_bytes(black_box(input)));
             }
         }),
+        "sse_hyper_body" => {
+            let mut body = encode::HyperBody::new(input);
+            black_box(body.next_frame());
+            count(|| {
+                for _ in 0..ENCODE_ROUNDS {
+                    black_box(body.next_frame());
+                }
+            })
+        }
         "sse_core_split" => count(|| {
             for _ in 0..ENCODE_ROUNDS {
                 black_box(encode::sse_core_split(black_box(input)));
