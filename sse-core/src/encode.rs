@@ -116,8 +116,10 @@ impl Event<'_> {
     #[cfg(feature = "bytes")]
     #[inline]
     pub fn to_bytes(&self) -> Result<bytes::Bytes, EncodeError> {
-        let mut buf = bytes::BytesMut::with_capacity(self.encoded_len());
-        self.encode_to_buf(&mut buf)?;
+        // Zeroed, then written as a slice: one bounds check per piece, where `BufMut`
+        // checks its room and may grow on every piece.
+        let mut buf = bytes::BytesMut::zeroed(self.encoded_len());
+        self.write_to(&mut SliceSink::new(&mut buf));
         Ok(buf.freeze())
     }
 
@@ -163,6 +165,7 @@ fn write_value<S: Sink>(kind: lines::LineKind, value: &crate::event::Lines<'_>, 
 }
 
 /// How many decimal digits `n` has.
+#[inline]
 const fn digits(n: u64) -> usize {
     match n.checked_ilog10() {
         Some(d) => d as usize + 1,

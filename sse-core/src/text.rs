@@ -44,11 +44,13 @@ const NUMBER_LEN: usize = 20;
 
 impl<'a> Text<'a> {
     /// Borrows `s`; usable in `const` items.
+    #[inline]
     pub const fn borrowed(s: &'a str) -> Self {
         Text(Repr::Borrowed(s))
     }
 
     /// The text as a `&str`.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Borrowed(s) => s,
@@ -98,12 +100,14 @@ impl<'a> Text<'a> {
 
 impl Deref for Text<'_> {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<str> for Text<'_> {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.as_str()
     }
@@ -146,6 +150,7 @@ impl fmt::Display for Text<'_> {
 }
 
 impl<'a> From<&'a str> for Text<'a> {
+    #[inline]
     fn from(s: &'a str) -> Self {
         Text::borrowed(s)
     }
@@ -153,6 +158,7 @@ impl<'a> From<&'a str> for Text<'a> {
 
 #[cfg(feature = "alloc")]
 impl<'a> From<&'a String> for Text<'a> {
+    #[inline]
     fn from(s: &'a String) -> Self {
         Text::borrowed(s)
     }
@@ -160,6 +166,7 @@ impl<'a> From<&'a String> for Text<'a> {
 
 #[cfg(feature = "alloc")]
 impl From<String> for Text<'_> {
+    #[inline]
     fn from(s: String) -> Self {
         Text(Repr::Owned(s))
     }
@@ -167,6 +174,7 @@ impl From<String> for Text<'_> {
 
 #[cfg(feature = "alloc")]
 impl<'a> From<Cow<'a, str>> for Text<'a> {
+    #[inline]
     fn from(s: Cow<'a, str>) -> Self {
         match s {
             Cow::Borrowed(s) => Text::borrowed(s),
@@ -179,6 +187,7 @@ impl<'a> From<Cow<'a, str>> for Text<'a> {
 macro_rules! from_unsigned {
     ($($int:ty),*) => {$(
         impl From<$int> for Text<'_> {
+            #[inline]
             fn from(n: $int) -> Self {
                 Text::number(n as u64, false)
             }
@@ -190,6 +199,7 @@ macro_rules! from_unsigned {
 macro_rules! from_signed {
     ($($int:ty),*) => {$(
         impl From<$int> for Text<'_> {
+            #[inline]
             fn from(n: $int) -> Self {
                 Text::number((n as i64).unsigned_abs(), n < 0)
             }

@@ -136,9 +136,10 @@ fn frames(
         buf.reserve(BUFFER);
     }
     // Room after the frames taken so far; or, once they are all written and dropped, the
-    // same allocation again; or a new one.
-    buf.reserve(len);
-    event.encode_to_buf(buf).map_err(BodyError::Encode)?;
+    // same allocation again; or a new one. Zeroed, then written as a slice (see
+    // `Event::to_bytes`).
+    buf.resize(len, 0);
+    event.encode_to_slice(buf).map_err(BodyError::Encode)?;
     Ok(Frames::one(buf.split().freeze()))
 }
 
