@@ -766,47 +766,7 @@ mod tests {
     use futures_util::{FutureExt, StreamExt};
 
     use super::*;
-
-    /// Everything the stream yields without waiting, as text; `"<end>"` if it ended.
-    fn drain<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<String> {
-        let mut out = Vec::new();
-        while let Some(item) = sub.next().now_or_never() {
-            match item {
-                Some(event) => out.push(String::from_utf8_lossy(event.as_bytes()).into_owned()),
-                None => {
-                    out.push("<end>".into());
-                    break;
-                }
-            }
-        }
-        out
-    }
-
-    /// What a client makes of each of `texts` (decoded by sse-core): an event's data, a
-    /// comment as `:text`, a retry as `retry: ms`; `"<end>"` kept.
-    fn data(texts: &[String]) -> Vec<String> {
-        texts
-            .iter()
-            .map(|text| {
-                if text == "<end>" {
-                    return text.clone();
-                }
-                let mut decoder = sse_core::Decoder::new().with_comments(true);
-                let items: Vec<String> = decoder
-                    .feed(text.as_bytes())
-                    .map(|item| match item {
-                        Ok(sse_core::Decoded::Event(event)) => event.data().to_owned(),
-                        Ok(sse_core::Decoded::Comment(comment)) => format!(":{comment}"),
-                        Ok(sse_core::Decoded::Retry(time)) => {
-                            format!("retry: {}", time.as_millis())
-                        }
-                        other => format!("{other:?}"),
-                    })
-                    .collect();
-                items.join("|")
-            })
-            .collect()
-    }
+    use crate::testing::{data, drain};
 
     #[test]
     fn every_subscriber_gets_the_same_shared_bytes_in_order() -> Result<(), PublishError> {

@@ -117,6 +117,8 @@ mod ring;
 mod stats;
 mod store;
 mod subscription;
+#[cfg(test)]
+mod testing;
 
 pub use config::Config;
 pub use error::{FinalEventError, PublishError, SubscribeError};

@@ -393,30 +393,15 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Wake, Waker};
 
-    use futures_util::{FutureExt, StreamExt};
     use sse_core::Event;
 
     use super::*;
+    use crate::testing::{data, drain};
     use crate::{Config, Hub, Message, Target};
 
     /// The data of every event the stream has ready; `"<end>"` if it ended.
     fn ready<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<String> {
-        let mut out = Vec::new();
-        while let Some(item) = sub.next().now_or_never() {
-            let Some(event) = item else {
-                out.push("<end>".to_owned());
-                break;
-            };
-            let mut decoder = sse_core::Decoder::new().with_comments(true);
-            for decoded in decoder.feed(event.as_bytes()) {
-                out.push(match decoded {
-                    Ok(sse_core::Decoded::Event(event)) => event.data().to_owned(),
-                    Ok(sse_core::Decoded::Comment(comment)) => format!(":{comment}"),
-                    other => format!("{other:?}"),
-                });
-            }
-        }
-        out
+        data(&drain(sub))
     }
 
     fn message<'a>(topic: &'a str, data: &'a str) -> Message<'a, ()> {
