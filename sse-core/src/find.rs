@@ -59,6 +59,17 @@ fn find(
 /// The first CR or LF in `hay`.
 #[inline]
 pub(crate) fn find_break(hay: &[u8]) -> Option<usize> {
+    if hay.len() < 8 {
+        // A tiny input (a few bytes of a line arriving at a time): one word assembled in a
+        // register, padded with copies of the first byte (a match only if it is one itself).
+        let first = hay.first().copied()?;
+        let word = hay
+            .iter()
+            .rev()
+            .fold(splat(first), |w, &b| w << 8 | u64::from(b));
+        let found = matches(word, b'\n') | matches(word, b'\r');
+        return (found != 0).then(|| (found.trailing_zeros() / 8) as usize);
+    }
     find(
         hay,
         |w| matches(w, b'\n') | matches(w, b'\r'),

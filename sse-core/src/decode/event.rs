@@ -10,7 +10,7 @@ use super::feed::{Items, ItemsRef};
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
 use super::message::{
-    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy,
+    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy, utf8,
 };
 use super::progress::Progress;
 use crate::part::part;
@@ -19,21 +19,27 @@ use crate::part::part;
 const TAKE_DATA_AT: usize = 4096;
 
 /// What one step of the decoder found, before it is handed out owned ([`Decoded`]) or
-/// borrowed ([`DecodedRef`]). An event and a comment are in the decoder's buffers.
+/// borrowed ([`DecodedRef`]). What it is about is in the decoder: an event and a comment in
+/// its buffers, a retry time in `reconnection`, an error in `error`. (One byte: a step's
+/// result comes back in registers.)
+#[derive(Clone, Copy)]
 pub(super) enum Found {
     Event,
-    Retry(Duration),
+    Retry,
     Comment,
+    Error,
 }
 
-/// The outcome of one step: nothing yet, something found, or a limit exceeded.
-pub(super) type Step = Option<Result<Found, DecodeError>>;
+/// The outcome of one step: nothing yet, or something found.
+pub(super) type Step = Option<Found>;
 
 /// An incremental decoder of an event stream into [`Decoded`] items.
 ///
 /// Feed it the bytes in any chunks, as they arrive; it keeps what it needs. Complete lines
-/// are processed straight from the input; only a trailing partial line is copied (into a
-/// buffer bounded by [`Limits::max_line_len`]). Its buffers are reused from event to event,
+/// are processed straight from the input; only a trailing partial line is copied: a `data`
+/// line's value into the data buffer, where the rest of the line joins it as it arrives (a
+/// long data line spanning chunks is copied once), any other line into a buffer bounded by
+/// [`Limits::max_line_len`]. Its buffers are reused from event to event,
 /// so after warm-up a small event costs one allocation (the [`MessageEvent`]) through
 /// [`feed`](Self::feed) or [`decode`](Self::decode), and none through
 /// [`feed_ref`](Self::feed_ref) or [`decode_ref`](Self::decode_ref).
@@ -61,8 +67,11 @@ pub(super) type Step = Option<Result<Found, DecodeError>>;
 pub struct Decoder {
     /// The line layer.
     lines: LineDecoder,
-    /// The bytes of the current line that arrived in earlier inputs.
+    /// The bytes of the current line that arrived in earlier inputs (unless `data_line`).
     partial: Vec<u8>,
+    /// The current line is a `data` field that arrived in earlier inputs: its value so far
+    /// is at the end of `data` already, and `partial` is empty.
+    data_line: bool,
     /// The data buffer, as raw bytes: decoded as UTF-8 once, when the event is dispatched.
     data: Vec<u8>,
     /// The event type buffer (raw bytes).
@@ -80,6 +89,8 @@ pub struct Decoder {
     limits: Limits,
     /// Yield comments.
     comments: bool,
+    /// The error of the last step that found [`Found::Error`].
+    error: DecodeError,
     /// After a limit error: ignore lines up to the next blank line.
     skipping: bool,
     /// A `data`, `event` or `id` field was seen since the last dispatch.
@@ -90,14 +101,12 @@ pub struct Decoder {
     new_id: bool,
     /// The text of the comment found last (raw bytes).
     comment: Vec<u8>,
-    /// `data` and `event_type` are lent out as `data_text` and `type_text` (same
-    /// allocations, checked as UTF-8 in place) until the next step.
-    lent_event: bool,
-    /// `comment` is lent out as `comment_text` until the next step.
-    lent_comment: bool,
+    /// Where the text of `data` and `comment` is lent from when they are not valid UTF-8
+    /// (lossily decoded); valid text is lent straight from those buffers.
     data_text: String,
-    type_text: String,
     comment_text: String,
+    /// The event type lent last, as text (kept: the next event's is usually the same).
+    type_text: String,
 }
 
 impl Default for Decoder {
@@ -114,6 +123,7 @@ impl Decoder {
         Self {
             lines: LineDecoder::new().with_max_line_len(limits.max_line_len()),
             partial: Vec::new(),
+            data_line: false,
             data: Vec::new(),
             event_type: Vec::new(),
             id_buf: Vec::new(),
@@ -122,13 +132,15 @@ impl Decoder {
             reconnection: None,
             limits,
             comments: false,
+            error: DecodeError::LimitExceeded {
+                limit: Limit::LineLength,
+                max: 0,
+            },
             skipping: false,
             pending: false,
             dispatched: false,
             new_id: false,
             comment: Vec::new(),
-            lent_event: false,
-            lent_comment: false,
             data_text: String::new(),
             type_text: String::new(),
             comment_text: String::new(),
@@ -213,6 +225,7 @@ impl Decoder {
     ///
     /// The iterator consumes the chunk as it goes: bytes after the last item taken are not
     /// decoded if it is dropped early ([`Items::remainder`] returns them).
+    #[inline]
     pub fn feed<'d, 'i>(&'d mut self, chunk: &'i [u8]) -> Items<'d, 'i> {
         Items::new(self, chunk)
     }
@@ -236,6 +249,7 @@ impl Decoder {
     /// }
     /// assert_eq!(total, 15);
     /// ```
+    #[inline]
     pub fn feed_ref<'d, 'i>(&'d mut self, chunk: &'i [u8]) -> ItemsRef<'d, 'i> {
         ItemsRef::new(self, chunk)
     }
@@ -273,17 +287,14 @@ impl Decoder {
     }
 
     /// The found item, owned.
-    pub(super) fn take_found(
-        &mut self,
-        found: Result<Found, DecodeError>,
-    ) -> Result<Decoded, DecodeError> {
+    pub(super) fn take_found(&mut self, found: Found) -> Result<Decoded, DecodeError> {
         match found {
-            Ok(Found::Event) => self.take_event().map(Decoded::Event),
-            Ok(Found::Retry(time)) => Ok(Decoded::Retry(time)),
-            Ok(Found::Comment) => Ok(Decoded::Comment(
+            Found::Event => self.take_event().map(Decoded::Event),
+            Found::Retry => Ok(Decoded::Retry(self.reconnection.unwrap_or_default())),
+            Found::Comment => Ok(Decoded::Comment(
                 String::from_utf8_lossy(&self.comment).into_owned(),
             )),
-            Err(e) => Err(e),
+            Found::Error => Err(self.error),
         }
     }
 
@@ -298,32 +309,29 @@ impl Decoder {
         }
     }
 
-    /// The found item, borrowed: each buffer's allocation becomes a `String` (one UTF-8
-    /// check, no copy; only invalid input is rewritten, lossily) and is lent out.
-    pub(super) fn borrow_found(
-        &mut self,
-        found: Result<Found, DecodeError>,
-    ) -> Result<DecodedRef<'_>, DecodeError> {
-        match found? {
-            Found::Retry(time) => Ok(DecodedRef::Retry(time)),
-            Found::Comment => {
-                self.lent_comment = true;
-                (self.comment_text, _) = into_text(core::mem::take(&mut self.comment));
-                Ok(DecodedRef::Comment(&self.comment_text))
-            }
+    /// The found item, borrowed: each buffer is checked as UTF-8 once and lent as text as it
+    /// is (only invalid input is rewritten, lossily, into a spare buffer).
+    pub(super) fn borrow_found(&mut self, found: Found) -> Result<DecodedRef<'_>, DecodeError> {
+        match found {
+            Found::Error => Err(self.error),
+            Found::Retry => Ok(DecodedRef::Retry(self.reconnection.unwrap_or_default())),
+            Found::Comment => Ok(DecodedRef::Comment(
+                lend_text(&self.comment, &mut self.comment_text).0,
+            )),
             Found::Event => {
                 let new_id = core::mem::take(&mut self.new_id);
-                self.lent_event = true;
-                let data_rewritten;
-                let type_rewritten;
-                (self.data_text, data_rewritten) = into_text(core::mem::take(&mut self.data));
-                (self.type_text, type_rewritten) = into_text(core::mem::take(&mut self.event_type));
+                let (data, data_rewritten) = lend_text(&self.data, &mut self.data_text);
+                let (event_type, type_rewritten) = if self.event_type == self.type_text.as_bytes() {
+                    // The same type as the event lent last (streams rarely change it): it is
+                    // valid text already.
+                    (self.type_text.as_str(), false)
+                } else {
+                    copy_text(&self.event_type, &mut self.type_text)
+                };
                 let max = self.limits.max_event_size();
-                if (data_rewritten || type_rewritten)
-                    && self.data_text.len() + self.type_text.len() > max
-                {
-                    // Discarded: its id does not become the last event ID.
-                    self.clear_dispatched();
+                if (data_rewritten || type_rewritten) && data.len() + event_type.len() > max {
+                    // Discarded: its id does not become the last event ID (the buffers are
+                    // cleared at the next step, as after any dispatch).
                     return Err(DecodeError::LimitExceeded {
                         limit: Limit::EventSize,
                         max,
@@ -334,8 +342,8 @@ impl Decoder {
                     push_lossy(&mut self.last_id, &self.id_buf);
                 }
                 Ok(DecodedRef::Event(MessageEventRef::new(
-                    &self.type_text,
-                    &self.data_text,
+                    event_type,
+                    data,
                     &self.last_id,
                 )))
             }
@@ -348,11 +356,15 @@ impl Decoder {
         let mut consumed = 0;
         while consumed < input.len() {
             let rest = part(input, consumed..);
-            let kept = self.partial.len();
+            let kept = self.lines.retained();
             match self.lines.scan(rest) {
                 Scan::Line { start, end, next } => {
                     consumed += next.saturating_sub(kept);
-                    let item = if kept == 0 {
+                    let item = if self.data_line {
+                        // The value so far is in `data` already: append the rest of it.
+                        self.data_line = false;
+                        self.data_value(part(rest, ..end.saturating_sub(kept)))
+                    } else if kept == 0 {
                         self.line(part(rest, start..end))
                     } else {
                         // Complete the kept line with just the bytes up to its end.
@@ -369,19 +381,26 @@ impl Decoder {
                     }
                 }
                 Scan::Partial { drop } => {
-                    if drop <= kept {
-                        if drop > 0 {
-                            self.partial.drain(..drop);
-                        }
-                        self.partial.extend_from_slice(rest);
+                    if self.data_line {
+                        // A data line's start never moves (`drop` is 0): more of its value.
+                        self.data.extend_from_slice(rest);
                     } else {
-                        self.partial.clear();
-                        self.partial.extend_from_slice(part(rest, drop - kept..));
+                        if drop <= kept {
+                            if drop > 0 {
+                                self.partial.drain(..drop);
+                            }
+                            self.partial.extend_from_slice(rest);
+                        } else {
+                            self.partial.clear();
+                            self.partial.extend_from_slice(part(rest, drop - kept..));
+                        }
+                        self.start_data_line();
                     }
                     return (input.len(), None);
                 }
                 Scan::TooLong { drop } => {
                     consumed += drop.saturating_sub(kept);
+                    self.data_line = false;
                     self.partial.clear();
                     let max = self.limits.max_line_len();
                     return (consumed, self.limit_exceeded(Limit::LineLength, max));
@@ -391,6 +410,34 @@ impl Decoder {
         (consumed, None)
     }
 
+    /// Moves a kept line that is known to be a `data` field (its name, colon and the space
+    /// after it have arrived) out of `partial`: its value so far goes into `data` straight
+    /// away, and the rest of the line follows it there as it arrives. So a long data line
+    /// spanning inputs is copied once, not into `partial` and then into `data`.
+    fn start_data_line(&mut self) {
+        // Only once the optional space after the colon is decided (one more byte arrived).
+        let Some(after) = self.partial.strip_prefix(b"data:") else {
+            return;
+        };
+        if self.skipping || after.is_empty() {
+            return;
+        }
+        let value = after.strip_prefix(b" ").unwrap_or(after);
+        self.pending = true;
+        self.data.extend_from_slice(value);
+        self.partial.clear();
+        self.data_line = true;
+    }
+
+    /// Appends one `data` field's value (and the LF after it) to the data buffer.
+    #[inline]
+    fn data_value(&mut self, value: &[u8]) -> Step {
+        self.pending = true;
+        self.data.extend_from_slice(value);
+        self.data.push(b'\n');
+        self.check_event_size()
+    }
+
     /// End of stream: discards any undispatched event and partial line. Returns true if
     /// something was discarded (a partial line, or a `data`, `event` or `id` field not
     /// followed by a blank line).
@@ -398,7 +445,7 @@ impl Decoder {
     /// The decoder is then ready for a new stream (a reconnection): a leading BOM is skipped
     /// again; the last event ID and the reconnection time are kept.
     pub fn finish(&mut self) -> bool {
-        let discarded = self.pending || !self.partial.is_empty();
+        let discarded = self.pending || !self.partial.is_empty() || self.data_line;
         self.lines.reset();
         self.partial.clear();
         self.discard_event();
@@ -408,15 +455,8 @@ impl Decoder {
     }
 
     /// Forgets the event a step dispatched, once it has been handed out.
+    #[inline]
     fn clear_dispatched(&mut self) {
-        // Take back the lent allocations.
-        if core::mem::take(&mut self.lent_event) {
-            self.data = core::mem::take(&mut self.data_text).into_bytes();
-            self.event_type = core::mem::take(&mut self.type_text).into_bytes();
-        }
-        if core::mem::take(&mut self.lent_comment) {
-            self.comment = core::mem::take(&mut self.comment_text).into_bytes();
-        }
         if self.dispatched {
             self.dispatched = false;
             self.data.clear();
@@ -426,6 +466,7 @@ impl Decoder {
 
     /// Clears the event being assembled, including what its `id` fields did.
     fn discard_event(&mut self) {
+        self.data_line = false;
         self.data.clear();
         self.event_type.clear();
         self.id_set = false;
@@ -440,11 +481,12 @@ impl Decoder {
             return None;
         }
         self.skipping = true;
-        Some(Err(DecodeError::LimitExceeded { limit, max }))
+        self.error = DecodeError::LimitExceeded { limit, max };
+        Some(Found::Error)
     }
 
     /// Processes one complete line (without its line ending).
-    #[inline]
+    #[inline(always)]
     fn line(&mut self, line: &[u8]) -> Step {
         if self.skipping {
             self.skipping = !line.is_empty();
@@ -458,23 +500,18 @@ impl Decoder {
                 }
                 self.comment.clear();
                 self.comment.extend_from_slice(text);
-                Some(Ok(Found::Comment))
+                Some(Found::Comment)
             }
             Line::Field { name, value } => self.field(name, value),
         }
     }
 
     /// Processes one field.
-    #[inline]
+    #[inline(always)]
     fn field(&mut self, name: &[u8], value: &[u8]) -> Step {
         // Slice patterns: a length check and byte compares, no `memcmp` call.
         match name {
-            [b'd', b'a', b't', b'a'] => {
-                self.pending = true;
-                self.data.extend_from_slice(value);
-                self.data.push(b'\n');
-                self.check_event_size()
-            }
+            [b'd', b'a', b't', b'a'] => self.data_value(value),
             [b'e', b'v', b'e', b'n', b't'] => {
                 self.pending = true;
                 self.event_type.clear();
@@ -493,7 +530,7 @@ impl Decoder {
             [b'r', b'e', b't', b'r', b'y'] => {
                 let time = Duration::from_millis(parse_retry(value)?);
                 self.reconnection = Some(time);
-                Some(Ok(Found::Retry(time)))
+                Some(Found::Retry)
             }
             _ => None,
         }
@@ -527,7 +564,7 @@ impl Decoder {
         }
         self.dispatched = true;
         self.new_id = id_set;
-        Some(Ok(Found::Event))
+        Some(Found::Event)
     }
 
     /// The dispatched event, owned: one allocation (a copy of small data, or the data
@@ -577,18 +614,34 @@ impl Decoder {
     }
 }
 
-/// `bytes` as text, in the same allocation when it is valid UTF-8; otherwise a lossy copy
-/// (each invalid sequence becomes U+FFFD). Returns whether anything was replaced.
-fn into_text(bytes: Vec<u8>) -> (String, bool) {
-    match String::from_utf8(bytes) {
-        Ok(text) => (text, false),
-        Err(e) => {
-            let bytes = e.into_bytes();
-            let mut text = String::with_capacity(bytes.len() + 2);
-            push_lossy(&mut text, &bytes);
-            (text, true)
+/// `bytes` as text: borrowed as it is when valid UTF-8; otherwise decoded lossily into
+/// `spare` (each invalid sequence becomes U+FFFD). Returns whether anything was replaced.
+fn lend_text<'a>(bytes: &'a [u8], spare: &'a mut String) -> (&'a str, bool) {
+    match utf8(bytes) {
+        Some(text) => (text, false),
+        None => {
+            spare.clear();
+            push_lossy(spare, bytes);
+            (spare, true)
         }
     }
+}
+
+/// `bytes` as text copied into `text` (lossily: each invalid sequence becomes U+FFFD), and
+/// whether anything was replaced.
+fn copy_text<'a>(bytes: &[u8], text: &'a mut String) -> (&'a str, bool) {
+    text.clear();
+    let rewritten = match utf8(bytes) {
+        Some(valid) => {
+            text.push_str(valid);
+            false
+        }
+        None => {
+            push_lossy(text, bytes);
+            true
+        }
+    };
+    (text, rewritten)
 }
 
 /// A `retry` value: non-empty, ASCII digits only, fitting a `u64` of milliseconds.
@@ -784,6 +837,66 @@ mod tests {
         assert_eq!(dec.last_event_id(), "1");
         assert_eq!(all(&mut dec, b"data\n\n"), vec![Ok(ev("", "", "1"))]);
         assert_eq!(Decoder::new().with_last_event_id("a\0").last_event_id(), "");
+    }
+
+    #[test]
+    fn data_line_spanning_inputs_goes_straight_to_the_data_buffer() {
+        let mut dec = Decoder::new();
+        // Not decided yet: the space after the colon may still come.
+        assert_eq!(dec.decode(b"data:"), Progress::partial(5));
+        assert!(!dec.data_line);
+        assert_eq!(dec.decode(b" \xE2\x82"), Progress::partial(3));
+        assert!(dec.data_line && dec.partial.is_empty());
+        assert_eq!(dec.data, b"\xE2\x82");
+        // The rest of a character split across inputs, then of the line.
+        assert_eq!(dec.decode(b"\xAC x"), Progress::partial(3));
+        assert_eq!(
+            dec.decode(b"y\r\n\n"),
+            Progress::found(4, Ok(ev("", "\u{20AC} xy", "")))
+        );
+        // Only `data` lines.
+        assert_eq!(dec.decode(b"event: long"), Progress::partial(11));
+        assert!(!dec.data_line && dec.partial == b"event: long");
+        assert!(dec.finish());
+        assert_eq!(dec.decode(b"data: unfinished"), Progress::partial(16));
+        assert!(dec.data_line);
+        assert!(dec.finish(), "a data line cut off is discarded");
+        assert!(!dec.data_line && dec.data.is_empty());
+        assert!(!dec.finish());
+    }
+
+    #[test]
+    fn data_line_over_the_limit_spanning_inputs() {
+        let limits = Limits::default().with_max_line_len(10);
+        let mut dec = Decoder::new().with_limits(limits);
+        let err = Err(DecodeError::LimitExceeded {
+            limit: Limit::LineLength,
+            max: 10,
+        });
+        let mut got = Vec::new();
+        for chunk in [&b"data: 1"[..], b"2345", b"6789\ndata: x\n\ndata: ok\n\n"] {
+            got.extend(dec.feed(chunk));
+        }
+        assert_eq!(got, [err, Ok(ev("", "ok", ""))]);
+        assert!(!dec.data_line);
+    }
+
+    #[test]
+    fn lent_event_type_is_reused_only_when_the_same() {
+        let stream: &[u8] = b"event: a\ndata: 1\n\nevent: a\ndata: 2\n\nevent: \xFF\ndata: 3\n\n\
+            event: \xFF\ndata: 4\n\ndata: 5\n\nevent: \xEF\xBF\xBD\ndata: 6\n\nevent: a\ndata: 7\n\n";
+        let mut owned = Decoder::new();
+        let want: Vec<_> = owned.feed(stream).collect();
+        assert_eq!(want.len(), 7);
+        assert_eq!(want[3], Ok(ev("\u{FFFD}", "4", "")));
+        assert_eq!(want[4], Ok(ev("message", "5", "")));
+        let mut borrowed = Decoder::new();
+        let mut items = borrowed.feed_ref(stream);
+        let mut got = Vec::new();
+        while let Some(item) = items.next() {
+            got.push(item.map(Decoded::from));
+        }
+        assert_eq!(got, want);
     }
 
     #[test]

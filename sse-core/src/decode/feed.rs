@@ -30,6 +30,7 @@ impl<'d, 'i> Items<'d, 'i> {
 impl Iterator for Items<'_, '_> {
     type Item = Result<Decoded, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let found = next_found(self.decoder, &mut self.input)?;
         Some(self.decoder.take_found(found))
@@ -61,6 +62,7 @@ impl<'d, 'i> ItemsRef<'d, 'i> {
     /// The next item, borrowed from the decoder until the next call; `None` when the chunk
     /// is used up.
     #[allow(clippy::should_implement_trait)] // a lending `next`: `Iterator` cannot lend
+    #[inline]
     pub fn next(&mut self) -> Option<Result<DecodedRef<'_>, DecodeError>> {
         let found = next_found(self.decoder, &mut self.input)?;
         Some(self.decoder.borrow_found(found))
@@ -69,7 +71,8 @@ impl<'d, 'i> ItemsRef<'d, 'i> {
 
 /// Steps through `input` up to the next item, consuming what it used; `None` once the
 /// input is used up. Both iterators' `next`, before they hand the item out.
-fn next_found(decoder: &mut Decoder, input: &mut &[u8]) -> Option<Result<Found, DecodeError>> {
+#[inline]
+fn next_found(decoder: &mut Decoder, input: &mut &[u8]) -> Option<Found> {
     while !input.is_empty() {
         let (consumed, found) = decoder.step(input);
         *input = part(input, consumed..);

@@ -134,7 +134,8 @@ pub struct LineDecoder {
     skip_lf: bool,
     /// An over-long line is being discarded up to its line ending.
     discarding: bool,
-    /// Bytes examined so far (for the linear-time tests).
+    /// Bytes examined so far (for the linear-time tests; only counted in their builds).
+    #[cfg(any(test, fuzzing))]
     examined: u64,
 }
 
@@ -170,6 +171,7 @@ impl LineDecoder {
             bom: 0,
             skip_lf: false,
             discarding: false,
+            #[cfg(any(test, fuzzing))]
             examined: 0,
         }
     }
@@ -178,6 +180,7 @@ impl LineDecoder {
     /// the maximum line length.
     pub fn reset(&mut self) {
         *self = Self {
+            #[cfg(any(test, fuzzing))]
             examined: self.examined,
             ..Self::with_max(self.max)
         };
@@ -188,6 +191,14 @@ impl LineDecoder {
     #[cfg(any(test, fuzzing))]
     pub fn bytes_examined(&self) -> u64 {
         self.examined
+    }
+
+    /// Bytes of the current line the caller kept from earlier calls: where the new bytes
+    /// start in the logical offsets of [`scan`](Self::scan).
+    #[cfg(feature = "alloc")]
+    #[inline]
+    pub(crate) fn retained(&self) -> usize {
+        self.retained
     }
 
     /// Decodes the next line from `input`, the caller's unconsumed bytes.
@@ -250,7 +261,7 @@ impl LineDecoder {
         if self.skip_lf && !new.is_empty() {
             // `retained` is 0 here: the previous line ended at the end of the input.
             self.skip_lf = false;
-            self.examined += 1;
+            self.examine(1);
             if new.first() == Some(&b'\n') {
                 pos = 1;
                 start = base + 1;
@@ -262,7 +273,7 @@ impl LineDecoder {
             let want = part(BOM, usize::from(self.bom)..);
             let avail = part(new, pos..);
             let n = want.len().min(avail.len());
-            self.examined += n as u64;
+            self.examine(n as u64);
             if part(avail, ..n) != part(want, ..n) {
                 self.bom = BOM_DONE; // Ordinary content, examined again below.
             } else if n == want.len() {
@@ -281,14 +292,14 @@ impl LineDecoder {
             let hay = part(new, pos..);
             match find_break(hay) {
                 None => {
-                    self.examined += hay.len() as u64;
+                    self.examine(hay.len() as u64);
                     self.retained = 0;
                     return Scan::Partial {
                         drop: base + new.len(),
                     };
                 }
                 Some(i) => {
-                    self.examined += i as u64 + 1;
+                    self.examine(i as u64 + 1);
                     self.discarding = false;
                     pos = self.after_line_end(new, pos + i);
                     start = base + pos;
@@ -303,7 +314,7 @@ impl LineDecoder {
         let hay = part(new, pos..new.len().min(pos.saturating_add(budget)));
         match find_break(hay) {
             Some(i) => {
-                self.examined += i as u64 + 1;
+                self.examine(i as u64 + 1);
                 let eol = pos + i;
                 let next = self.after_line_end(new, eol);
                 self.retained = 0;
@@ -314,7 +325,7 @@ impl LineDecoder {
                 }
             }
             None => {
-                self.examined += hay.len() as u64;
+                self.examine(hay.len() as u64);
                 let len = so_far + hay.len();
                 if len > self.max {
                     self.discarding = true;
@@ -330,6 +341,18 @@ impl LineDecoder {
         }
     }
 
+    /// Counts `n` bytes examined, in the builds of the linear-time tests (a no-op otherwise:
+    /// one memory write less per line).
+    #[inline(always)]
+    fn examine(&mut self, n: u64) {
+        #[cfg(any(test, fuzzing))]
+        {
+            self.examined += n;
+        }
+        #[cfg(not(any(test, fuzzing)))]
+        let _ = n;
+    }
+
     /// Given the index of a CR or LF in `new`, returns the index just past the line ending,
     /// arming `skip_lf` when a CR is the last byte.
     #[inline]
@@ -339,7 +362,7 @@ impl LineDecoder {
         }
         match new.get(eol + 1) {
             Some(&b) => {
-                self.examined += 1;
+                self.examine(1);
                 if b == b'\n' { eol + 2 } else { eol + 1 }
             }
             None => {

@@ -211,12 +211,21 @@ impl From<DecodedRef<'_>> for Decoded {
     }
 }
 
+/// `bytes` as text if they are valid UTF-8, SIMD-accelerated where the CPU allows
+/// (`simdutf8`; with `std` it picks the best implementation at run time): the check of
+/// everything the decoder lends ([`DecodedRef`]) and of the last event ID. (An owned event
+/// is checked by `String::from_utf8`, the one safe way to turn its buffer into a `String`.)
+#[inline]
+pub(super) fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Appends `bytes` decoded as UTF-8, each invalid sequence replaced with U+FFFD (as
 /// `String::from_utf8_lossy` does), without allocating beyond `dst`'s growth.
 pub(super) fn push_lossy(dst: &mut String, bytes: &[u8]) {
-    match core::str::from_utf8(bytes) {
-        Ok(text) => dst.push_str(text),
-        Err(_) => {
+    match utf8(bytes) {
+        Some(text) => dst.push_str(text),
+        None => {
             for chunk in bytes.utf8_chunks() {
                 dst.push_str(chunk.valid());
                 if !chunk.invalid().is_empty() {
