@@ -76,7 +76,7 @@ impl EncodedEvent {
     ///
     /// [`NotOneEvent`] for anything else.
     pub fn from_encoded(bytes: Bytes) -> Result<Self, NotOneEvent> {
-        let text = core::str::from_utf8(&bytes).map_err(|_| NotOneEvent)?;
+        let text = crate::utf8::utf8(&bytes).ok_or(NotOneEvent)?;
         let blank = text.find("\n\n").map(|at| at + 2);
         let one_event = match text {
             "\n" => true,

@@ -91,6 +91,8 @@ mod sink;
 #[cfg(feature = "bytes")]
 mod split;
 mod text;
+#[cfg(any(feature = "alloc", feature = "bytes"))]
+mod utf8;
 
 pub mod line {
     //! The line layer of the decoder: no allocation, no copying, no features needed.

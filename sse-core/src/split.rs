@@ -53,9 +53,9 @@ impl SplitEvent {
     ///
     /// [`EventError::NotUtf8`] when `data` is not UTF-8.
     pub fn new(event: Event<'_>, data: Bytes) -> Result<Self, EventError> {
-        let text = core::str::from_utf8(&data).map_err(|e| EventError::NotUtf8 {
+        let text = crate::utf8::utf8_or_offset(&data).map_err(|offset| EventError::NotUtf8 {
             field: Field::Data,
-            offset: e.valid_up_to(),
+            offset,
         })?;
         if text.is_empty() || crate::find::find_break(text.as_bytes()).is_some() {
             // Several `data:` lines (or `data:` alone): encoded like text, a copy.

@@ -10,10 +10,11 @@ use super::feed::{Items, ItemsRef};
 use super::limits::{DecodeError, Limit, Limits};
 use super::line::{Line, LineDecoder, Scan, parse_line};
 use super::message::{
-    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy, utf8,
+    DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy,
 };
 use super::progress::Progress;
 use crate::part::part;
+use crate::utf8::utf8;
 
 /// Data at least this long is handed over in the decoder's own buffer instead of copied.
 const TAKE_DATA_AT: usize = 4096;

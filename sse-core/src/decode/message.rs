@@ -6,6 +6,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::part::{part, part_str};
+use crate::utf8::utf8;
 
 /// The type of an event whose stream set none.
 pub(super) const DEFAULT_TYPE: &str = "message";
@@ -209,15 +210,6 @@ impl From<DecodedRef<'_>> for Decoded {
             DecodedRef::Comment(text) => Decoded::Comment(text.into()),
         }
     }
-}
-
-/// `bytes` as text if they are valid UTF-8, SIMD-accelerated where the CPU allows
-/// (`simdutf8`; with `std` it picks the best implementation at run time): the check of
-/// everything the decoder lends ([`DecodedRef`]) and of the last event ID. (An owned event
-/// is checked by `String::from_utf8`, the one safe way to turn its buffer into a `String`.)
-#[inline]
-pub(super) fn utf8(bytes: &[u8]) -> Option<&str> {
-    simdutf8::basic::from_utf8(bytes).ok()
 }
 
 /// Appends `bytes` decoded as UTF-8, each invalid sequence replaced with U+FFFD (as
