@@ -13,7 +13,7 @@ impl Event<'_> {
     /// measured when it was set.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        let comment = self.comment.as_ref().map_or(0, |c| c.encoded_len);
+        let comment = self.comment.as_ref().map_or(0, |c| c.encoded_len());
         let event_type = self
             .event_type
             .as_ref()
@@ -25,7 +25,7 @@ impl Event<'_> {
         let retry = self
             .retry_ms
             .map_or(0, |ms| lines::RETRY.line_len(digits(ms)));
-        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len);
+        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len());
         comment + event_type + id + retry + data + 1
     }
 
@@ -135,7 +135,7 @@ impl Event<'_> {
     /// The length of the fields before the data ([`write_fields`](Self::write_fields)).
     #[cfg(feature = "bytes")]
     pub(crate) fn fields_len(&self) -> usize {
-        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len);
+        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len());
         self.encoded_len() - data - 1
     }
 
@@ -157,7 +157,7 @@ impl Event<'_> {
 }
 
 fn write_value<S: Sink>(kind: lines::LineKind, value: &crate::event::Lines<'_>, sink: &mut S) {
-    if value.multi_line {
+    if value.multi_line() {
         lines::write_lines(kind, value.text.as_bytes(), sink);
     } else {
         kind.write_line(value.text.as_bytes(), sink);

@@ -53,26 +53,45 @@ pub struct Event<'a> {
 #[derive(Clone)]
 pub(crate) struct Lines<'a> {
     pub(crate) text: Text<'a>,
-    pub(crate) encoded_len: usize,
-    pub(crate) multi_line: bool,
+    /// The encoded length, and in the top bit whether the value has line breaks (one word:
+    /// an event is moved by value as it is built).
+    len: usize,
 }
+
+/// The top bit of [`Lines::len`]: the value has line breaks.
+const MULTI_LINE: usize = 1 << (usize::BITS - 1);
 
 impl<'a> Lines<'a> {
     #[inline(always)]
     pub(crate) fn new(kind: LineKind, text: Text<'a>) -> Self {
-        let multi_line = crate::find::find_break(text.as_bytes()).is_some();
-        let encoded_len = if multi_line {
+        let len = if crate::find::find_break(text.as_bytes()).is_some() {
             let mut counter = Counter::default();
             lines::write_lines(kind, text.as_bytes(), &mut counter);
-            counter.0
+            counter.0 | MULTI_LINE
         } else {
             kind.line_len(text.len())
         };
+        Lines { text, len }
+    }
+
+    /// A value without line breaks, already measured.
+    pub(crate) const fn single(text: Text<'a>, encoded_len: usize) -> Self {
         Lines {
             text,
-            encoded_len,
-            multi_line,
+            len: encoded_len,
         }
+    }
+
+    /// The bytes its lines take.
+    #[inline(always)]
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.len & !MULTI_LINE
+    }
+
+    /// Whether it has line breaks (several lines).
+    #[inline(always)]
+    pub(crate) fn multi_line(&self) -> bool {
+        self.len & MULTI_LINE != 0
     }
 }
 
@@ -98,11 +117,10 @@ impl<'a> Event<'a> {
     /// ```
     pub const fn keep_alive() -> Event<'static> {
         Event {
-            comment: Some(Lines {
-                text: Text::borrowed(""),
-                encoded_len: lines::COMMENT.empty.len(),
-                multi_line: false,
-            }),
+            comment: Some(Lines::single(
+                Text::borrowed(""),
+                lines::COMMENT.empty.len(),
+            )),
             event_type: None,
             id: None,
             retry_ms: None,
@@ -201,8 +219,7 @@ impl<'a> Event<'a> {
     pub fn into_owned(self) -> Event<'static> {
         let owned = |lines: Lines<'a>| Lines {
             text: lines.text.into_owned(),
-            encoded_len: lines.encoded_len,
-            multi_line: lines.multi_line,
+            len: lines.len,
         };
         Event {
             comment: self.comment.map(owned),
@@ -338,10 +355,10 @@ mod tests {
     #[test]
     fn lines_are_measured_once_when_set() {
         let l = Lines::new(lines::DATA, Text::from("a\r\nb"));
-        assert!(l.multi_line);
-        assert_eq!(l.encoded_len, "data: a\ndata: b\n".len());
+        assert!(l.multi_line());
+        assert_eq!(l.encoded_len(), "data: a\ndata: b\n".len());
         let l = Lines::new(lines::DATA, Text::from(""));
-        assert!(!l.multi_line);
-        assert_eq!(l.encoded_len, "data:\n".len());
+        assert!(!l.multi_line());
+        assert_eq!(l.encoded_len(), "data:\n".len());
     }
 }

@@ -4,7 +4,7 @@ use core::fmt;
 use core::ops::Deref;
 
 #[cfg(feature = "alloc")]
-use alloc::{borrow::Cow, string::String};
+use alloc::{borrow::Cow, boxed::Box, string::String};
 
 /// A string held by an [`Event`](crate::Event): borrowed for zero-copy encoding, or owned
 /// (feature `alloc`) so that an `Event<'static>` can outlive its inputs.
@@ -31,7 +31,8 @@ impl Eq for Text<'_> {}
 enum Repr<'a> {
     Borrowed(&'a str),
     #[cfg(feature = "alloc")]
-    Owned(String),
+    /// A `Box<str>`, not a `String`: 8 bytes less, in every field of every event.
+    Owned(Box<str>),
     /// An integer's decimal digits (and sign), right-aligned: `digits[start..]`.
     Number {
         digits: [u8; NUMBER_LEN],
@@ -168,7 +169,7 @@ impl<'a> From<&'a String> for Text<'a> {
 impl From<String> for Text<'_> {
     #[inline]
     fn from(s: String) -> Self {
-        Text(Repr::Owned(s))
+        Text(Repr::Owned(s.into_boxed_str()))
     }
 }
 
@@ -178,7 +179,7 @@ impl<'a> From<Cow<'a, str>> for Text<'a> {
     fn from(s: Cow<'a, str>) -> Self {
         match s {
             Cow::Borrowed(s) => Text::borrowed(s),
-            Cow::Owned(s) => Text(Repr::Owned(s)),
+            Cow::Owned(s) => Text(Repr::Owned(s.into_boxed_str())),
         }
     }
 }
