@@ -6,7 +6,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_core::Stream;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -37,8 +37,6 @@ pin_project! {
         keep_alive: KeepAlive,
         // The frames of the last event not sent yet (a `SplitEvent`'s parts).
         rest: Frames,
-        // Where small events built here are encoded (see `SseItem::into_frames`).
-        buf: BytesMut,
         done: bool,
     }
 }
@@ -60,7 +58,6 @@ impl<S, T: Timer> SseBody<S, T> {
             timer,
             keep_alive: KeepAlive::new(),
             rest: Frames::default(),
-            buf: BytesMut::new(),
             done: false,
         }
     }
@@ -95,7 +92,7 @@ where
         }
         let interval = this.keep_alive.interval();
         if let Poll::Ready(item) = this.stream.poll_next(cx) {
-            let mut frames = match item.map(|item| item.into_frames(this.buf)) {
+            let mut frames = match item.map(SseItem::into_frames) {
                 Some(Ok(frames)) => frames,
                 Some(Err(error)) => {
                     // An error frame would make hyper drop the connection, losing frames
@@ -212,25 +209,6 @@ mod tests {
     }
 
     /// A stream that never yields.
-    #[test]
-    fn small_events_reuse_one_buffer_once_their_frames_are_written() {
-        let events = (0..1000).map(|n| ("tick", n.to_string()));
-        let mut body = SseBody::new_with_timer(Items(events), Never);
-        let mut first: Option<(usize, usize)> = None;
-        let mut n = 0;
-        while let Poll::Ready(Some(Ok(frame))) = poll(&mut body) {
-            let frame = frame.into_data().unwrap_or_default();
-            assert_eq!(frame, format!("event: tick\ndata: {n}\n\n"));
-            let at = frame.as_ptr() as usize;
-            // Every frame lies in the first frame's buffer: it is dropped (written) before
-            // the next event, so the buffer is used again from its start.
-            let (start, _) = *first.get_or_insert((at, frame.len()));
-            assert!(at >= start && at + frame.len() <= start + crate::item::BUFFER);
-            n += 1;
-        }
-        assert_eq!(n, 1000);
-    }
-
     #[test]
     fn a_split_event_goes_out_in_three_frames_without_copying_its_data() {
         let payload = Bytes::from(vec![b'x'; 64 * 1024]);

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use sse_core::{EncodeError, EncodedEvent, Event, EventError, IntoEvent, SplitEvent, Text};
 
 /// A boxed error, as `http-body` stacks carry them.
@@ -34,16 +34,12 @@ pub trait SseItem {
     /// Encodes the event, or says why the body must end.
     fn into_encoded(self) -> Result<EncodedEvent, BodyError>;
 
-    /// The body frames of the event: by default its encoding, in one frame. `buf` is the
-    /// body's buffer: an event built here is encoded into it, and a small event takes its
-    /// frame from there (so a stream of small events reuses one allocation once its frames
-    /// are written). A [`SplitEvent`] gives its three parts, so that its data is not
-    /// copied.
-    fn into_frames(self, buf: &mut BytesMut) -> Result<Frames, BodyError>
+    /// The body frames of the event: by default its encoding, in one frame; a
+    /// [`SplitEvent`] gives its three parts, so that its data is not copied.
+    fn into_frames(self) -> Result<Frames, BodyError>
     where
         Self: Sized,
     {
-        let _ = buf;
         self.into_encoded()
             .map(|event| Frames::one(event.into_bytes()))
     }
@@ -90,10 +86,6 @@ macro_rules! through_into_event {
             fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
                 encode(self.into_event())
             }
-
-            fn into_frames(self, buf: &mut BytesMut) -> Result<Frames, BodyError> {
-                frames(self.into_event(), buf)
-            }
         }
     )*};
 }
@@ -115,34 +107,6 @@ fn encode(event: Result<Event<'static>, EventError>) -> Result<EncodedEvent, Bod
         .map_err(BodyError::Encode)
 }
 
-/// The body's buffer holds this much once used: enough for several small events.
-pub(crate) const BUFFER: usize = 2048;
-
-/// Events up to this long are encoded into the body's buffer; longer ones get their own.
-const SMALL: usize = BUFFER / 4;
-
-/// The frame of an event built from an item, taken from `buf` if the event is small; or
-/// why not.
-fn frames(
-    event: Result<Event<'static>, EventError>,
-    buf: &mut BytesMut,
-) -> Result<Frames, BodyError> {
-    let event = event.map_err(BodyError::Event)?;
-    let len = event.encoded_len();
-    if len > SMALL {
-        return encode(Ok(event)).map(|event| Frames::one(event.into_bytes()));
-    }
-    if buf.capacity() == 0 {
-        buf.reserve(BUFFER);
-    }
-    // Room after the frames taken so far; or, once they are all written and dropped, the
-    // same allocation again; or a new one. Zeroed, then written as a slice (see
-    // `Event::to_bytes`).
-    buf.resize(len, 0);
-    event.encode_to_slice(buf).map_err(BodyError::Encode)?;
-    Ok(Frames::one(buf.split().freeze()))
-}
-
 impl<T, D> SseItem for (T, D)
 where
     T: Into<Text<'static>>,
@@ -150,10 +114,6 @@ where
 {
     fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
         encode(self.into_event())
-    }
-
-    fn into_frames(self, buf: &mut BytesMut) -> Result<Frames, BodyError> {
-        frames(self.into_event(), buf)
     }
 }
 
@@ -165,10 +125,6 @@ where
     fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
         encode(self.into_event())
     }
-
-    fn into_frames(self, buf: &mut BytesMut) -> Result<Frames, BodyError> {
-        frames(self.into_event(), buf)
-    }
 }
 
 /// Already encoded: sent as it is.
@@ -178,7 +134,7 @@ impl SseItem for SplitEvent {
         Ok(self.to_encoded())
     }
 
-    fn into_frames(self, _buf: &mut BytesMut) -> Result<Frames, BodyError> {
+    fn into_frames(self) -> Result<Frames, BodyError> {
         Ok(Frames {
             parts: self.into_parts(),
             next: 0,
@@ -230,9 +186,8 @@ impl<T: SseItem, E: Into<BoxError>> SseItem for Result<T, E> {
             .into_encoded()
     }
 
-    fn into_frames(self, buf: &mut BytesMut) -> Result<Frames, BodyError> {
-        self.map_err(|e| BodyError::Stream(e.into()))?
-            .into_frames(buf)
+    fn into_frames(self) -> Result<Frames, BodyError> {
+        self.map_err(|e| BodyError::Stream(e.into()))?.into_frames()
     }
 }
 
