@@ -16,9 +16,11 @@ use alloc::{borrow::Cow, boxed::Box, string::String};
 /// ```
 /// use sse_core::Text;
 /// let borrowed: Text<'_> = "hello".into();
+/// # #[cfg(feature = "alloc")] {
 /// let owned: Text<'static> = String::from("hello").into();
 /// assert_eq!(borrowed, owned);
 /// assert_eq!(&*owned, "hello");
+/// # }
 /// assert_eq!(Text::from(42u64), "42");
 /// assert_eq!(Text::from(i64::MIN), "-9223372036854775808");
 /// ```

@@ -10,12 +10,14 @@ use core::fmt;
 /// ID by `max_line_len`.
 ///
 /// ```
-/// use sse_core::{Decoder, Limits};
+/// use sse_core::Limits;
 ///
 /// let limits = Limits::default().with_max_event_size(64 * 1024);
 /// assert_eq!(limits.max_line_len(), Limits::DEFAULT_MAX_LINE_LEN);
-/// let decoder = Decoder::new().with_limits(limits);
+/// # #[cfg(feature = "alloc")] {
+/// let decoder = sse_core::Decoder::new().with_limits(limits);
 /// assert_eq!(decoder.limits().max_event_size(), 64 * 1024);
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
