@@ -321,18 +321,26 @@ impl<M: Send + Sync + 'static> Subscription<M> {
 /// read.
 fn fill(cursors: &mut [Cursor], ring_read: &mut u64, me: ConnectionId) -> bool {
     let mut lagged = false;
-    // Twice when there are several rings: an event found in one ring was published after
-    // every event of lower order, so a second look finds those in the others.
-    let passes = if cursors.len() > 1 { 2 } else { 1 };
-    for _ in 0..passes {
+    // An event found in one ring was published after every event of lower order in the
+    // others, but a ring looked at before that find may have missed them: look again at
+    // the rings that are still empty until a whole pass finds nothing new (at most one
+    // pass per ring, since a ring with an event waiting is not looked at again).
+    loop {
+        let mut found = false;
         for cursor in cursors.iter_mut().filter(|c| c.next.is_none()) {
             let from = cursor.pos();
             match cursor.ring.peek(&mut cursor.place, me) {
-                Peek::Next(order) => cursor.next = Some(order),
+                Peek::Next(order) => {
+                    cursor.next = Some(order);
+                    found = true;
+                }
                 Peek::Empty => {}
                 Peek::Lagged => lagged = true,
             }
             *ring_read += cursor.pos() - from;
+        }
+        if !found || lagged || cursors.len() == 1 || cursors.iter().all(|c| c.next.is_some()) {
+            break;
         }
     }
     lagged

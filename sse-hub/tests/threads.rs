@@ -9,7 +9,7 @@ use std::time::Duration;
 mod common;
 
 use common::decode;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use sse_hub::{Config, Hub, Subscription};
 
 const TOPICS: [&str; 3] = ["a", "b", "c"];
@@ -126,4 +126,40 @@ fn publishers_on_threads_and_resuming_subscribers() {
         }
     });
     assert_eq!(hub.stats().subscribers, 0, "every subscriber left");
+}
+
+/// A reader of two topics polls without pause while a publisher thread publishes to one
+/// then the other, back to back: whatever the interleaving, it sees one order (an event
+/// found in one topic's ring was published after every earlier event of the other).
+/// Bounded: 50,000 pairs and 30 seconds.
+#[test]
+fn a_reader_of_two_topics_sees_one_order_while_a_publisher_races_it() {
+    const PAIRS: u64 = 50_000;
+    let hub: Hub = Hub::new(
+        Config::default()
+            .with_history_len(0)
+            .with_queue_capacity(2 * PAIRS as usize),
+    );
+    let mut sub = hub.subscribe(["a", "b"], None).expect("open hub");
+    let publisher = {
+        let hub = hub.clone();
+        std::thread::spawn(move || {
+            for _ in 0..PAIRS {
+                hub.publish("a", "a").expect("open hub");
+                hub.publish("b", "b").expect("open hub");
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut last = 0;
+    while last < 2 * PAIRS {
+        assert!(std::time::Instant::now() < deadline, "read {last} in time");
+        let Some(item) = sub.next().now_or_never() else {
+            continue;
+        };
+        let seq = decode(&item.expect("live stream")).seq;
+        assert_eq!(seq, last + 1, "one order across both topics");
+        last = seq;
+    }
+    publisher.join().expect("publisher thread");
 }
