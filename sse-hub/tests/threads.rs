@@ -10,7 +10,7 @@ mod common;
 
 use common::decode;
 use futures_util::{FutureExt, StreamExt};
-use sse_hub::{Config, Hub, Subscription};
+use sse_hub::{Config, Hub, Message, Subscription, Target};
 
 const TOPICS: [&str; 3] = ["a", "b", "c"];
 const PUBLISHERS: usize = 4;
@@ -128,37 +128,48 @@ fn publishers_on_threads_and_resuming_subscribers() {
     assert_eq!(hub.stats().subscribers, 0, "every subscriber left");
 }
 
-/// A reader of two topics polls without pause while a publisher thread publishes to one
-/// then the other, back to back: whatever the interleaving, it sees one order (an event
-/// found in one topic's ring was published after every earlier event of the other).
-/// Bounded: 50,000 pairs and 30 seconds.
+/// A reader of two topics polls without pause while a publisher thread publishes back to
+/// back: to one topic then the other, and every third event to the reader's connection
+/// alone (through its own queue, not a ring). Whatever the interleaving, it sees one order:
+/// an event found in one place was published after every earlier event of the others.
+/// Bounded: 60,000 events and 30 seconds.
 #[test]
 fn a_reader_of_two_topics_sees_one_order_while_a_publisher_races_it() {
-    const PAIRS: u64 = 50_000;
+    const EVENTS: u64 = 60_000;
     let hub: Hub = Hub::new(
         Config::default()
             .with_history_len(0)
-            .with_queue_capacity(2 * PAIRS as usize),
+            .with_queue_capacity(EVENTS as usize),
     );
     let mut sub = hub.subscribe(["a", "b"], None).expect("open hub");
+    let me = sub.id();
     let publisher = {
         let hub = hub.clone();
         std::thread::spawn(move || {
-            for _ in 0..PAIRS {
-                hub.publish("a", "a").expect("open hub");
-                hub.publish("b", "b").expect("open hub");
+            for n in 0..EVENTS {
+                let topic = if n % 2 == 0 { "a" } else { "b" };
+                let event = sse_core::Event::new().with_data(topic);
+                let message = match n % 3 {
+                    2 => Message::new(topic, event).with_target(Target::Connection(me)),
+                    _ => Message::new(topic, event),
+                };
+                hub.send(message).expect("open hub");
             }
         })
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let mut last = 0;
-    while last < 2 * PAIRS {
+    while last < EVENTS {
         assert!(std::time::Instant::now() < deadline, "read {last} in time");
         let Some(item) = sub.next().now_or_never() else {
             continue;
         };
         let seq = decode(&item.expect("live stream")).seq;
-        assert_eq!(seq, last + 1, "one order across both topics");
+        assert_eq!(
+            seq,
+            last + 1,
+            "one order across both topics and the own queue"
+        );
         last = seq;
     }
     publisher.join().expect("publisher thread");
