@@ -969,10 +969,16 @@ mod tests {
         let first = hub.publish("t", "before")?;
         hub.disconnect_all();
         hub.publish("t", "while away")?;
-        assert_eq!(data(&drain(&mut sub)), ["retry: 250", "before", "<end>"]);
+        assert_eq!(
+            data(&drain(&mut sub)),
+            ["reconnect after 250 ms", "before", "<end>"]
+        );
         assert_eq!(sub.end_reason(), Some(EndReason::Disconnected));
         let mut resumed = hub.subscribe(["t"], Some(&first.to_string()))?;
-        assert_eq!(data(&drain(&mut resumed)), ["retry: 250", "while away"]);
+        assert_eq!(
+            data(&drain(&mut resumed)),
+            ["reconnect after 250 ms", "while away"]
+        );
         assert!(!hub.is_closed());
         Ok(())
     }

@@ -20,7 +20,7 @@ pub(crate) fn drain<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<
 }
 
 /// What a client makes of each of `texts` (decoded by sse-core): an event's data, a
-/// comment as `:text`, a retry as `retry: ms`; `"<end>"` kept.
+/// comment as `:text`, a reconnection time as `reconnect after N ms`; `"<end>"` kept.
 pub(crate) fn data(texts: &[String]) -> Vec<String> {
     texts
         .iter()
@@ -35,7 +35,7 @@ pub(crate) fn data(texts: &[String]) -> Vec<String> {
                     Ok(sse_core::Decoded::Event(event)) => event.data().to_owned(),
                     Ok(sse_core::Decoded::Comment(comment)) => format!(":{comment}"),
                     Ok(sse_core::Decoded::Retry(time)) => {
-                        format!("retry: {}", time.as_millis())
+                        format!("reconnect after {} ms", time.as_millis())
                     }
                     other => format!("{other:?}"),
                 })
