@@ -66,7 +66,7 @@ impl SplitEvent {
                 end: b"",
             });
         }
-        let event = event.with_data("");
+        // Its own data, if any, is not written (and not counted by `fields_len`).
         let mut head = BytesMut::with_capacity(event.fields_len() + lines::DATA.open.len());
         event.write_fields(&mut BufMutSink(&mut head));
         head.put_slice(lines::DATA.open);

@@ -13,8 +13,8 @@
 //!   gap and no duplicate. An id it cannot resume from gets a **reset** event first, never
 //!   a silent hole.
 //! - **Slow clients.** A client that falls too far behind is disconnected (after the
-//!   events it was sent); its browser reconnects and the replay fills the gap. Nothing is dropped
-//!   silently. [`Message::with_key`] coalesces progress-style events instead.
+//!   events it was sent); its browser reconnects and the replay fills the gap. Nothing is
+//!   dropped silently. [`Message::with_key`] coalesces progress-style events instead.
 //! - **Targets.** Everyone on a topic, everyone but some connections, one connection, or
 //!   the connections whose metadata matches ([`Target`]).
 //! - **Shutdown.** [`Hub::close`] ends every stream at once.

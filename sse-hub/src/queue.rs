@@ -131,7 +131,6 @@ pub(crate) struct Slot<M> {
 }
 
 impl<M> Slot<M> {
-    #[allow(clippy::too_many_arguments)] // what a connection is, and where its stream starts
     pub(crate) fn new(
         id: ConnectionId,
         topics: Box<[Topic]>,
