@@ -385,6 +385,13 @@ impl Decoder {
                     if self.data_line {
                         // A data line's start never moves (`drop` is 0): more of its value.
                         self.data.extend_from_slice(rest);
+                    } else if kept == 0 {
+                        // The line starts in this input: a data value goes straight to the
+                        // data buffer, anything else is kept.
+                        let line = part(rest, drop..);
+                        if !self.start_data_line(line) {
+                            self.partial.extend_from_slice(line);
+                        }
                     } else {
                         if drop <= kept {
                             if drop > 0 {
@@ -395,7 +402,11 @@ impl Decoder {
                             self.partial.clear();
                             self.partial.extend_from_slice(part(rest, drop - kept..));
                         }
-                        self.start_data_line();
+                        let mut line = core::mem::take(&mut self.partial);
+                        if self.start_data_line(&line) {
+                            line.clear();
+                        }
+                        self.partial = line;
                     }
                     return (input.len(), None);
                 }
@@ -411,23 +422,24 @@ impl Decoder {
         (consumed, None)
     }
 
-    /// Moves a kept line that is known to be a `data` field (its name, colon and the space
-    /// after it have arrived) out of `partial`: its value so far goes into `data` straight
-    /// away, and the rest of the line follows it there as it arrives. So a long data line
-    /// spanning inputs is copied once, not into `partial` and then into `data`.
-    fn start_data_line(&mut self) {
+    /// Starts a line not complete yet that is known to be a `data` field (its name, colon
+    /// and the byte after the colon have arrived): its value so far goes into `data`, and
+    /// the rest of the line follows it there as it arrives. So a long data line spanning
+    /// inputs is copied once. Returns false (and does nothing) for any other line, which the
+    /// caller keeps in `partial`.
+    fn start_data_line(&mut self, line: &[u8]) -> bool {
         // Only once the optional space after the colon is decided (one more byte arrived).
-        let Some(after) = self.partial.strip_prefix(b"data:") else {
-            return;
+        let Some(after) = line.strip_prefix(b"data:") else {
+            return false;
         };
         if self.skipping || after.is_empty() {
-            return;
+            return false;
         }
         let value = after.strip_prefix(b" ").unwrap_or(after);
         self.pending = true;
         self.data.extend_from_slice(value);
-        self.partial.clear();
         self.data_line = true;
+        true
     }
 
     /// Appends one `data` field's value (and the LF after it) to the data buffer.
