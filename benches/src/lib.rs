@@ -6,8 +6,11 @@
 //! - [`encode`]: sse-core (reused `Vec`, one `Bytes`), axum 0.8, warp 0.4, sse-stream 0.3
 //!   and a hand-written memchr floor.
 //! - [`decode`]: sse-core's `Decoder`, sse-stream 0.3, eventsource-stream 0.2, PizzasBear's
-//!   sse-core 0.2 (renamed `sse-core-pizzasbear`), sse-parse 0.1, sseer 0.3, async-sse 5 and
-//!   a memchr floor that only counts line ends.
+//!   sse-core 0.2 (renamed `sse-core-pizzasbear`), sse-parse 0.1, sseer 0.3, async-sse 5,
+//!   the [`hand_written`](mod@hand_written) baseline, and a memchr/memcpy floor that finds
+//!   line ends and copies the lines that span chunks.
+//! - [`hand_written`](mod@hand_written): a plain zero-allocation decoder, the baseline of
+//!   issue 13's decode goals.
 //! - [`reference`](mod@reference): a small whole-buffer WHATWG parser, independent of every implementation,
 //!   used as the oracle by [`check`].
 //! - [`check`]: the sanity checks the bench and the report run at start-up; they panic on
@@ -21,6 +24,7 @@ pub mod check;
 pub mod decode;
 pub mod encode;
 pub mod fanout;
+pub mod hand_written;
 pub mod inputs;
 pub mod load;
 pub mod reference;
