@@ -110,7 +110,9 @@ where
                 this.timer.reset(sleep, interval);
             }
             let first = frames.next().unwrap_or_default();
-            *this.rest = frames;
+            if !frames.is_done() {
+                *this.rest = frames;
+            }
             return Poll::Ready(Some(Ok(Frame::data(first))));
         }
         if !this.keep_alive.is_enabled() {

@@ -135,42 +135,69 @@ impl SseItem for SplitEvent {
     }
 
     fn into_frames(self) -> Result<Frames, BodyError> {
-        Ok(Frames {
-            parts: self.into_parts(),
-            next: 0,
-        })
+        Ok(Frames(Parts::Three(self.into_parts(), 0)))
     }
 }
 
 /// The body frames of one event ([`SseItem::into_frames`]): one buffer, or the parts of a
 /// [`SplitEvent`]. An iterator of the non-empty ones.
 #[derive(Debug, Default)]
-pub struct Frames {
-    parts: [Bytes; 3],
-    next: usize,
+pub struct Frames(Parts);
+
+/// What is left of [`Frames`]. The common case, one buffer, holds no other `Bytes` (nothing
+/// to make or drop but that one).
+#[derive(Debug, Default)]
+enum Parts {
+    #[default]
+    Done,
+    One(Bytes),
+    /// The parts, and the index of the next one.
+    Three([Bytes; 3], usize),
 }
 
 impl Frames {
     /// One frame.
     pub fn one(frame: Bytes) -> Self {
-        Frames {
-            parts: [frame, Bytes::new(), Bytes::new()],
-            next: 0,
-        }
+        Frames(Parts::One(frame))
+    }
+
+    /// Whether every frame was taken.
+    pub fn is_done(&self) -> bool {
+        matches!(self.0, Parts::Done)
     }
 }
 
 impl Iterator for Frames {
     type Item = Bytes;
 
+    #[inline]
     fn next(&mut self) -> Option<Bytes> {
-        while let Some(part) = self.parts.get_mut(self.next) {
-            self.next += 1;
-            if !part.is_empty() {
-                return Some(std::mem::take(part));
+        match &mut self.0 {
+            Parts::Done => None,
+            Parts::One(_) => {
+                let Parts::One(frame) = std::mem::take(&mut self.0) else {
+                    return None;
+                };
+                (!frame.is_empty()).then_some(frame)
+            }
+            Parts::Three(parts, next) => {
+                while let Some(part) = parts.get_mut(*next) {
+                    *next += 1;
+                    if !part.is_empty() {
+                        let part = std::mem::take(part);
+                        if parts
+                            .get(*next..)
+                            .is_none_or(|rest| rest.iter().all(Bytes::is_empty))
+                        {
+                            self.0 = Parts::Done;
+                        }
+                        return Some(part);
+                    }
+                }
+                self.0 = Parts::Done;
+                None
             }
         }
-        None
     }
 }
 
@@ -241,6 +268,27 @@ mod tests {
         let event = Event::new().with_id(3)?.with_data("x").to_encoded()?;
         let sent = event.clone().into_encoded()?;
         assert_eq!(sent.as_bytes().as_ptr(), event.as_bytes().as_ptr());
+        Ok(())
+    }
+
+    #[test]
+    fn frames_yield_the_non_empty_parts_then_are_done() -> Result<(), Box<dyn std::error::Error>> {
+        let mut one = Frames::one(Bytes::from_static(b"data: x\n\n"));
+        assert!(!one.is_done());
+        assert_eq!(one.next().as_deref(), Some(&b"data: x\n\n"[..]));
+        assert!(one.is_done() && one.next().is_none());
+        assert!(Frames::one(Bytes::new()).next().is_none());
+
+        let payload = Bytes::from_static(b"one line");
+        let mut three = Event::new()
+            .with_shared_data(payload.clone())?
+            .into_frames()?;
+        assert_eq!(three.next().as_deref(), Some(&b"data: "[..]));
+        assert!(!three.is_done());
+        let data = three.next().ok_or("the payload")?;
+        assert_eq!(data.as_ptr(), payload.as_ptr());
+        assert_eq!(three.next().as_deref(), Some(&b"\n\n"[..]));
+        assert!(three.is_done() && three.next().is_none());
         Ok(())
     }
 }
