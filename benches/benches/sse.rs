@@ -57,6 +57,10 @@ fn encode_groups(c: &mut Criterion) {
         group.bench_function("sse_stream", |b| {
             b.iter(|| black_box(encode::sse_stream(black_box(input))));
         });
+        let mut sse_stream_body = encode::SseStreamBody::new(input);
+        group.bench_function("sse_stream_body", |b| {
+            b.iter(|| black_box(sse_stream_body.next_frame()));
+        });
         group.bench_function("floor_memchr", |b| {
             b.iter(|| {
                 encode::floor_memchr(black_box(input), &mut vec);

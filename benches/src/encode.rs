@@ -13,7 +13,7 @@ use http_body::Body as _;
 use crate::inputs::EncodeInput;
 
 /// The implementations, in the order the groups and tables list them.
-pub const IMPLS: [&str; 8] = [
+pub const IMPLS: [&str; 9] = [
     "sse_core_vec",
     "sse_core_bytes",
     "sse_core_split",
@@ -21,6 +21,7 @@ pub const IMPLS: [&str; 8] = [
     "axum",
     "warp",
     "sse_stream",
+    "sse_stream_body",
     "floor_memchr",
 ];
 
@@ -157,6 +158,41 @@ pub fn sse_stream(input: &EncodeInput) -> Bytes {
         .expect("encodes")
 }
 
+/// sse-stream 0.3's own server body, `sse_stream::SseBody`, over a boxed stream that builds
+/// the event from the input on every poll: the same set-up as [`HyperBody`] (one frame per
+/// poll, no keep-alive), so the two bodies compare directly.
+pub struct SseStreamBody {
+    body: Pin<Box<sse_stream::SseBody<BoxedSse>>>,
+}
+
+type BoxedSse =
+    Pin<Box<dyn futures_util::Stream<Item = Result<sse_stream::Sse, Infallible>> + Send>>;
+
+impl SseStreamBody {
+    /// A body that yields `input`'s event forever.
+    pub fn new(input: &'static EncodeInput) -> Self {
+        let events = futures_util::stream::repeat_with(move || {
+            Ok(sse_stream::Sse::default()
+                .event(input.event_type)
+                .id(input.id)
+                .data(input.data))
+        });
+        let body = sse_stream::SseBody::new(Box::pin(events) as BoxedSse);
+        SseStreamBody {
+            body: Box::pin(body),
+        }
+    }
+
+    /// Builds one event and returns the bytes of the body frame it becomes.
+    pub fn next_frame(&mut self) -> Bytes {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.body.as_mut().poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
+            _ => panic!("sse-stream's body ended or was pending"),
+        }
+    }
+}
+
 /// The floor: a plain writer that does the same job by hand. It refuses CR/LF in the event
 /// type and CR/LF/NUL in the id, splits the data on CR, LF and CRLF with `memchr2`, and copies
 /// the pieces with their prefixes into `out` (cleared first, reused by the caller).
@@ -210,6 +246,7 @@ pub fn run(name: &str, input: &'static EncodeInput) -> Vec<u8> {
             out.into_bytes()
         }
         "sse_stream" => sse_stream(input).to_vec(),
+        "sse_stream_body" => SseStreamBody::new(input).next_frame().to_vec(),
         "floor_memchr" => {
             let mut out = Vec::new();
             floor_memchr(input, &mut out);

@@ -112,6 +112,15 @@ fn encode_cell(name: &str, input: &'static sse_benches::inputs::EncodeInput) -> 
                 black_box(encode::sse_stream(black_box(input)));
             }
         }),
+        "sse_stream_body" => {
+            let mut body = encode::SseStreamBody::new(input);
+            black_box(body.next_frame());
+            count(|| {
+                for _ in 0..ENCODE_ROUNDS {
+                    black_box(body.next_frame());
+                }
+            })
+        }
         other => panic!("unknown encoder {other}"),
     }
 }
