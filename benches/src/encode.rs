@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use axum::response::IntoResponse as _;
 use bytes::Bytes;
-use http_body::Body as _;
+use http_body::Body;
 
 use crate::inputs::EncodeInput;
 
@@ -94,11 +94,7 @@ impl HyperBody {
 
     /// Builds one event and returns the bytes of the body frame it becomes.
     pub fn next_frame(&mut self) -> Bytes {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.body.as_mut().poll_frame(&mut cx) {
-            Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
-            _ => panic!("sse-hyper's body ended or was pending"),
-        }
+        next_data_frame(self.body.as_mut(), "sse-hyper's body")
     }
 }
 
@@ -129,11 +125,7 @@ impl AxumBody {
 
     /// Builds one event and returns the bytes of the body frame it becomes.
     pub fn next_frame(&mut self) -> Bytes {
-        let mut cx = Context::from_waker(Waker::noop());
-        match Pin::new(&mut self.body).poll_frame(&mut cx) {
-            Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
-            _ => panic!("axum's SSE body ended or was pending"),
-        }
+        next_data_frame(Pin::new(&mut self.body), "axum's SSE body")
     }
 }
 
@@ -185,11 +177,21 @@ impl SseStreamBody {
 
     /// Builds one event and returns the bytes of the body frame it becomes.
     pub fn next_frame(&mut self) -> Bytes {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.body.as_mut().poll_frame(&mut cx) {
-            Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
-            _ => panic!("sse-stream's body ended or was pending"),
-        }
+        next_data_frame(self.body.as_mut(), "sse-stream's body")
+    }
+}
+
+/// Polls `body` once with a no-op waker for its next frame, which must be data: the bodies
+/// measured here are always ready (`who` names the body in the panic otherwise).
+fn next_data_frame<B>(body: Pin<&mut B>, who: &str) -> Bytes
+where
+    B: Body<Data = Bytes> + ?Sized,
+    B::Error: std::fmt::Debug,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    match body.poll_frame(&mut cx) {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().expect("a data frame"),
+        _ => panic!("{who} ended or was pending"),
     }
 }
 
