@@ -116,11 +116,11 @@ impl Event<'_> {
     #[cfg(feature = "bytes")]
     #[inline]
     pub fn to_bytes(&self) -> Result<bytes::Bytes, EncodeError> {
-        // Zeroed, then written as a slice: one bounds check per piece, where `BufMut`
-        // checks its room and may grow on every piece.
-        let mut buf = bytes::BytesMut::zeroed(self.encoded_len());
-        self.write_to(&mut SliceSink::new(&mut buf));
-        Ok(buf.freeze())
+        // A `Vec` of exactly the right capacity becomes the `Bytes` without a copy; unlike a
+        // `BytesMut`, it need not be zeroed first or checked through `BufMut` on every piece.
+        let mut buf = alloc::vec::Vec::with_capacity(self.encoded_len());
+        self.write_to(&mut buf);
+        Ok(bytes::Bytes::from(buf))
     }
 
     /// Writes every field, then the blank line. One pass over each value.

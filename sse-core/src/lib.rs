@@ -61,7 +61,7 @@
 //! |---|---|---|---|
 //! | `std` | yes | `alloc` | `std` support in dependencies (nothing else: errors use `core::error::Error`) |
 //! | `alloc` | via `std` | | owned events (`Event<'static>` from `String`), `Event::encode_to_vec`, `Event::into_owned`, the event-layer `Decoder` |
-//! | `bytes` | no | | `Event::encode_to_buf` into any `bytes::BufMut`, `Event::to_bytes`, `EncodedEvent`, `SplitEvent` (data sent as the caller's `Bytes`, not copied) |
+//! | `bytes` | no | `alloc` | `Event::encode_to_buf` into any `bytes::BufMut`, `Event::to_bytes`, `EncodedEvent`, `SplitEvent` (data sent as the caller's `Bytes`, not copied) |
 //! | `serde` | no | `std` | `Event::with_json_data`, `Json`, `serde_json::Value` as an event |
 //!
 //! With no features, the encoder (into slices) and the line-layer decoder remain: enough for

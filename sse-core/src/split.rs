@@ -1,13 +1,13 @@
 //! [`SplitEvent`]: an event whose data is a shared buffer that goes out as it is, between
 //! the event's other fields and its end: three buffers, and no copy of the data.
 
+use alloc::vec::Vec;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::encoded::EncodedEvent;
 use crate::error::{EventError, Field};
 use crate::event::Event;
 use crate::lines;
-use crate::sink::BufMutSink;
 
 /// What ends an event whose data went out as its own buffer: the end of the `data` line,
 /// and the blank line that dispatches the event.
@@ -67,11 +67,11 @@ impl SplitEvent {
             });
         }
         // Its own data, if any, is not written (and not counted by `fields_len`).
-        let mut head = BytesMut::with_capacity(event.fields_len() + lines::DATA.open.len());
-        event.write_fields(&mut BufMutSink(&mut head));
-        head.put_slice(lines::DATA.open);
+        let mut head = Vec::with_capacity(event.fields_len() + lines::DATA.open.len());
+        event.write_fields(&mut head);
+        head.extend_from_slice(lines::DATA.open);
         Ok(SplitEvent {
-            head: head.freeze(),
+            head: Bytes::from(head),
             data,
             end: END,
         })
