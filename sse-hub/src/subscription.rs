@@ -234,6 +234,21 @@ impl<M: Send + Sync + 'static> Subscription<M> {
             self.own_work = queue.has_work();
             return Step::Replayed(event);
         }
+        // Every ring event ordered before the first one of its own queue was in its ring
+        // before that one was queued (both under the hub's lock), so it is seen now, through
+        // the queue's lock; but the rings were looked at before it was taken: look again at
+        // those still empty. (Without this, a publisher racing the reader could have its
+        // queued event delivered before the ring events published just before it.)
+        if matches!(queue.end, End::Open)
+            && !queue.live.is_empty()
+            && fill(&mut self.cursors, &mut self.ring_read, self.slot.id)
+        {
+            drop(queue);
+            if let Some(hub) = self.hub.upgrade() {
+                hub.lagged(&self.slot);
+            }
+            queue = self.slot.queue();
+        }
         let before = match &queue.end {
             End::Open => u64::MAX,
             // Every ring event ordered before the end is in its ring by now; if one was
