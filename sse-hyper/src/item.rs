@@ -161,7 +161,8 @@ impl Frames {
         Frames(Parts::One(frame))
     }
 
-    /// Whether every frame was taken.
+    /// Whether every frame was taken (known for one buffer as soon as it is; for parts,
+    /// once `next` has found no more).
     pub fn is_done(&self) -> bool {
         matches!(self.0, Parts::Done)
     }
@@ -184,14 +185,7 @@ impl Iterator for Frames {
                 while let Some(part) = parts.get_mut(*next) {
                     *next += 1;
                     if !part.is_empty() {
-                        let part = std::mem::take(part);
-                        if parts
-                            .get(*next..)
-                            .is_none_or(|rest| rest.iter().all(Bytes::is_empty))
-                        {
-                            self.0 = Parts::Done;
-                        }
-                        return Some(part);
+                        return Some(std::mem::take(part));
                     }
                 }
                 self.0 = Parts::Done;
@@ -288,7 +282,7 @@ mod tests {
         let data = three.next().ok_or("the payload")?;
         assert_eq!(data.as_ptr(), payload.as_ptr());
         assert_eq!(three.next().as_deref(), Some(&b"\n\n"[..]));
-        assert!(three.is_done() && three.next().is_none());
+        assert!(three.next().is_none() && three.is_done());
         Ok(())
     }
 }
