@@ -210,7 +210,6 @@ mod tests {
         assert!(matches!(poll(&mut body), Poll::Ready(None)));
     }
 
-    /// A stream that never yields.
     #[test]
     fn a_split_event_goes_out_in_three_frames_without_copying_its_data() {
         let payload = Bytes::from(vec![b'x'; 64 * 1024]);
@@ -237,6 +236,7 @@ mod tests {
         assert!(body.is_end_stream());
     }
 
+    /// A stream that never yields.
     struct Forever;
     impl Stream for Forever {
         type Item = &'static str;
