@@ -87,12 +87,14 @@ where
         if *this.done {
             return Poll::Ready(None);
         }
-        if let Some(frame) = this.rest.next() {
+        if !this.rest.is_done()
+            && let Some(frame) = this.rest.next()
+        {
             return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
         let interval = this.keep_alive.interval();
         if let Poll::Ready(item) = this.stream.poll_next(cx) {
-            let mut frames = match item.map(SseItem::into_frames) {
+            let frames = match item.map(SseItem::into_frames) {
                 Some(Ok(frames)) => frames,
                 Some(Err(error)) => {
                     // An error frame would make hyper drop the connection, losing frames
@@ -109,9 +111,9 @@ where
             if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
                 this.timer.reset(sleep, interval);
             }
-            let first = frames.next().unwrap_or_default();
-            if !frames.is_done() {
-                *this.rest = frames;
+            let (first, rest) = frames.split_first();
+            if let Some(rest) = rest {
+                *this.rest = rest;
             }
             return Poll::Ready(Some(Ok(Frame::data(first))));
         }

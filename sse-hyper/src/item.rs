@@ -163,8 +163,24 @@ impl Frames {
 
     /// Whether every frame was taken (known for one buffer as soon as it is; for parts,
     /// once `next` has found no more).
+    #[inline]
     pub fn is_done(&self) -> bool {
         matches!(self.0, Parts::Done)
+    }
+
+    /// The first frame (empty if there is none), and the frames after it (`None` when
+    /// [`is_done`](Self::is_done)): what a body sends now and what it keeps. One buffer is
+    /// handed over as it is, with nothing to keep.
+    #[inline]
+    pub(crate) fn split_first(self) -> (Bytes, Option<Frames>) {
+        match self.0 {
+            Parts::One(frame) => (frame, None),
+            parts => {
+                let mut rest = Frames(parts);
+                let first = rest.next().unwrap_or_default();
+                (first, (!rest.is_done()).then_some(rest))
+            }
+        }
     }
 }
 
@@ -283,6 +299,32 @@ mod tests {
         assert_eq!(data.as_ptr(), payload.as_ptr());
         assert_eq!(three.next().as_deref(), Some(&b"\n\n"[..]));
         assert!(three.next().is_none() && three.is_done());
+        Ok(())
+    }
+
+    #[test]
+    fn split_first_keeps_only_frames_that_are_left() -> Result<(), Box<dyn std::error::Error>> {
+        let (first, rest) = Frames::one(Bytes::from_static(b"data: x\n\n")).split_first();
+        assert_eq!(&first[..], b"data: x\n\n");
+        assert!(rest.is_none());
+
+        let payload = Bytes::from_static(b"one line");
+        let event = Event::new().with_shared_data(payload.clone())?;
+        let (first, rest) = event.into_frames()?.split_first();
+        assert_eq!(&first[..], b"data: ");
+        let rest: Vec<Bytes> = rest.ok_or("two frames left")?.collect();
+        assert_eq!(rest.len(), 2);
+        assert_eq!(rest[0].as_ptr(), payload.as_ptr());
+
+        // Parts of which only the first is non-empty: nothing is kept.
+        let (first, rest) = Frames(Parts::Three(
+            [Bytes::from_static(b"x"), Bytes::new(), Bytes::new()],
+            0,
+        ))
+        .split_first();
+        assert_eq!(&first[..], b"x");
+        assert!(rest.is_some_and(|mut rest| rest.next().is_none()));
+        assert!(Frames::default().split_first().0.is_empty());
         Ok(())
     }
 }
