@@ -145,10 +145,10 @@ impl Event<'_> {
             write_value(lines::COMMENT, comment, sink);
         }
         if let Some(event_type) = &self.event_type {
-            lines::EVENT.write_line(event_type.as_bytes(), sink);
+            event_type.with_bytes(|value| lines::EVENT.write_line(value, sink));
         }
         if let Some(id) = &self.id {
-            lines::ID.write_line(id.as_bytes(), sink);
+            id.with_bytes(|value| lines::ID.write_line(value, sink));
         }
         if let Some(ms) = self.retry_ms {
             lines::RETRY.write_line(crate::Text::from(ms).as_bytes(), sink);
@@ -157,11 +157,13 @@ impl Event<'_> {
 }
 
 fn write_value<S: Sink>(kind: lines::LineKind, value: &crate::event::Lines<'_>, sink: &mut S) {
-    if value.multi_line() {
-        lines::write_lines(kind, value.text.as_bytes(), sink);
-    } else {
-        kind.write_line(value.text.as_bytes(), sink);
-    }
+    value.text.with_bytes(|text| {
+        if value.multi_line() {
+            lines::write_lines(kind, text, sink);
+        } else {
+            kind.write_line(text, sink);
+        }
+    });
 }
 
 /// How many decimal digits `n` has.

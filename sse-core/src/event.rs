@@ -64,13 +64,15 @@ const MULTI_LINE: usize = 1 << (usize::BITS - 1);
 impl<'a> Lines<'a> {
     #[inline(always)]
     pub(crate) fn new(kind: LineKind, text: Text<'a>) -> Self {
-        let len = if crate::find::find_break(text.as_bytes()).is_some() {
-            let mut counter = Counter::default();
-            lines::write_lines(kind, text.as_bytes(), &mut counter);
-            counter.0 | MULTI_LINE
-        } else {
-            kind.line_len(text.len())
-        };
+        let len = text.with_bytes(|bytes| {
+            if crate::find::find_break(bytes).is_some() {
+                let mut counter = Counter::default();
+                lines::write_lines(kind, bytes, &mut counter);
+                counter.0 | MULTI_LINE
+            } else {
+                kind.line_len(bytes.len())
+            }
+        });
         Lines { text, len }
     }
 
@@ -143,7 +145,7 @@ impl<'a> Event<'a> {
     #[inline(always)]
     pub fn with_event_type(mut self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let event_type = event_type.into();
-        check(Field::EventType, &event_type)?;
+        event_type.with_bytes(|value| check(Field::EventType, value))?;
         self.event_type = Some(event_type);
         Ok(self)
     }
@@ -155,7 +157,7 @@ impl<'a> Event<'a> {
     #[inline(always)]
     pub fn with_id(mut self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let id = id.into();
-        validate_id(&id)?;
+        id.with_bytes(|value| check(Field::Id, value))?;
         self.id = Some(id);
         Ok(self)
     }
@@ -240,12 +242,11 @@ impl<'a> Event<'a> {
 /// ```
 #[inline(always)]
 pub fn validate_id(id: &str) -> Result<(), EventError> {
-    check(Field::Id, id)
+    check(Field::Id, id.as_bytes())
 }
 
 #[inline(always)]
-fn check(field: Field, value: &str) -> Result<(), EventError> {
-    let bytes = value.as_bytes();
+fn check(field: Field, bytes: &[u8]) -> Result<(), EventError> {
     let found = match field {
         Field::EventType | Field::Data => find::find_break(bytes),
         Field::Id => find::find_break_or_nul(bytes),

@@ -67,6 +67,23 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// Calls `f` with the text's bytes, without taking a reference into the `Text` itself:
+    /// a number's digits are copied out first. So an [`Event`](crate::Event) built by value
+    /// can be kept in registers between builder steps; a reference into it (as `as_str`
+    /// takes for a number) makes the compiler keep it in memory and copy it at every step.
+    #[inline(always)]
+    pub(crate) fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match &self.0 {
+            Repr::Borrowed(s) => f(s.as_bytes()),
+            #[cfg(feature = "alloc")]
+            Repr::Owned(s) => f(s.as_bytes()),
+            Repr::Number { digits, start } => {
+                let digits = *digits;
+                f(crate::part::part(&digits, usize::from(*start)..))
+            }
+        }
+    }
+
     /// `n` in decimal, with a leading `-` when negative.
     const fn number(n: u64, negative: bool) -> Self {
         let mut digits = [0u8; NUMBER_LEN];
@@ -244,6 +261,20 @@ mod tests {
         assert_eq!(Text::from(1234usize).len(), 4);
         #[cfg(feature = "alloc")]
         assert_eq!(Text::from(-56i16).into_owned(), "-56");
+    }
+
+    #[test]
+    fn with_bytes_sees_the_same_bytes_as_as_str() {
+        let texts = [
+            Text::from("abc"),
+            #[cfg(feature = "alloc")]
+            Text::from(String::from("abc")),
+            Text::from(0u8),
+            Text::from(i64::MIN),
+        ];
+        for text in &texts {
+            assert!(text.with_bytes(|bytes| bytes == text.as_bytes()));
+        }
     }
 
     #[test]
