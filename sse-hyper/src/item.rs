@@ -316,7 +316,7 @@ mod tests {
         assert_eq!(rest.len(), 2);
         assert_eq!(rest[0].as_ptr(), payload.as_ptr());
 
-        // Parts of which only the first is non-empty: nothing is kept.
+        // Parts of which only the first is non-empty: what is kept yields nothing more.
         let (first, rest) = Frames(Parts::Three(
             [Bytes::from_static(b"x"), Bytes::new(), Bytes::new()],
             0,
