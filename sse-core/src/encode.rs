@@ -116,11 +116,9 @@ impl Event<'_> {
     #[cfg(feature = "bytes")]
     #[inline]
     pub fn to_bytes(&self) -> Result<bytes::Bytes, EncodeError> {
-        // A `Vec` of exactly the right capacity becomes the `Bytes` without a copy; unlike a
-        // `BytesMut`, it need not be zeroed first or checked through `BufMut` on every piece.
-        let mut buf = alloc::vec::Vec::with_capacity(self.encoded_len());
-        self.write_to(&mut buf);
-        Ok(bytes::Bytes::from(buf))
+        Ok(crate::sink::bytes_of(self.encoded_len(), |buf| {
+            self.write_to(buf)
+        }))
     }
 
     /// Writes every field, then the blank line. One pass over each value.

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use crate::error::{EncodeError, EventError};
 use crate::event::{Event, validate_id};
 use crate::lines;
-use crate::sink::BufMutSink;
+use crate::sink::bytes_of;
 
 /// The wire bytes of one complete event, encoded by this crate, behind a reference count.
 ///
@@ -51,10 +51,11 @@ impl EncodedEvent {
     /// As [`Event::with_id`]: an id with CR, LF or NUL.
     pub fn with_id(&self, id: &str) -> Result<EncodedEvent, EventError> {
         validate_id(id)?;
-        let mut out = bytes::BytesMut::with_capacity(lines::ID.line_len(id.len()) + self.len());
-        lines::ID.write_line(id.as_bytes(), &mut BufMutSink(&mut out));
-        out.extend_from_slice(&self.0);
-        Ok(EncodedEvent(out.freeze()))
+        let len = lines::ID.line_len(id.len()) + self.len();
+        Ok(EncodedEvent(bytes_of(len, |out| {
+            lines::ID.write_line(id.as_bytes(), out);
+            out.extend_from_slice(&self.0);
+        })))
     }
 
     /// Bytes an encoder of this crate produced and something else kept (a shared log),

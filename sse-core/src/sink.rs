@@ -58,6 +58,19 @@ impl Sink for alloc::vec::Vec<u8> {
     }
 }
 
+/// One `Bytes` of `len` bytes, which `write` puts into a `Vec` of exactly that capacity:
+/// the `Vec` becomes the `Bytes` without a copy, and unlike a `BytesMut` it is neither
+/// zeroed first nor checked through `BufMut` on every piece. The one way this crate makes
+/// a `Bytes` of its own.
+#[cfg(feature = "bytes")]
+#[inline]
+pub(crate) fn bytes_of(len: usize, write: impl FnOnce(&mut alloc::vec::Vec<u8>)) -> bytes::Bytes {
+    let mut buf = alloc::vec::Vec::with_capacity(len);
+    write(&mut buf);
+    debug_assert_eq!(buf.len(), len, "a measured length");
+    bytes::Bytes::from(buf)
+}
+
 /// Adapts any [`bytes::BufMut`].
 #[cfg(feature = "bytes")]
 pub(crate) struct BufMutSink<'b, B: ?Sized>(pub &'b mut B);

@@ -1,13 +1,13 @@
 //! [`SplitEvent`]: an event whose data is a shared buffer that goes out as it is, between
 //! the event's other fields and its end: three buffers, and no copy of the data.
 
-use alloc::vec::Vec;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::encoded::EncodedEvent;
 use crate::error::{EventError, Field};
 use crate::event::Event;
 use crate::lines;
+use crate::sink::bytes_of;
 
 /// What ends an event whose data went out as its own buffer: the end of the `data` line,
 /// and the blank line that dispatches the event.
@@ -67,11 +67,12 @@ impl SplitEvent {
             });
         }
         // Its own data, if any, is not written (and not counted by `fields_len`).
-        let mut head = Vec::with_capacity(event.fields_len() + lines::DATA.open.len());
-        event.write_fields(&mut head);
-        head.extend_from_slice(lines::DATA.open);
+        let head = bytes_of(event.fields_len() + lines::DATA.open.len(), |head| {
+            event.write_fields(head);
+            head.extend_from_slice(lines::DATA.open);
+        });
         Ok(SplitEvent {
-            head: Bytes::from(head),
+            head,
             data,
             end: END,
         })
@@ -101,11 +102,11 @@ impl SplitEvent {
     /// The event in one buffer (one allocation, a copy of every part), for what needs the
     /// bytes together.
     pub fn to_encoded(&self) -> EncodedEvent {
-        let mut out = BytesMut::with_capacity(self.len());
-        for part in self.parts() {
-            out.put_slice(part);
-        }
-        EncodedEvent::from_event_bytes(out.freeze())
+        EncodedEvent::from_event_bytes(bytes_of(self.len(), |out| {
+            for part in self.parts() {
+                out.extend_from_slice(part);
+            }
+        }))
     }
 }
 
