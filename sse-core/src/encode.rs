@@ -1,19 +1,39 @@
 //! Encoding an [`Event`]: its exact length, then its bytes into a slice, a `Vec` or a `BufMut`.
 
 use crate::error::EncodeError;
-use crate::event::Event;
-use crate::lines;
+use crate::event::{Event, Lines};
+use crate::lines::{self, LineKind};
 use crate::sink::{Sink, SliceSink};
 
 /// The keep-alive comment as bytes: what [`Event::keep_alive`] encodes to.
 pub const KEEP_ALIVE: &[u8] = b":\n\n";
 
 impl Event<'_> {
-    /// The exact number of bytes this event encodes to. Constant time: every field was
-    /// measured when it was set.
+    /// The exact number of bytes this event encodes to. Constant time for an event whose
+    /// data and comment have no line breaks (every field was measured when it was set); a
+    /// multi-line data or comment value is counted here, in one pass over it.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        let comment = self.comment.as_ref().map_or(0, |c| c.encoded_len());
+        self.len_with(|value, kind| value.encoded_len(kind))
+    }
+
+    /// The encoded length, with `lines_len` for the data and comment values.
+    #[inline(always)]
+    fn len_with(&self, lines_len: impl Fn(&Lines<'_>, LineKind) -> usize) -> usize {
+        let data = self
+            .data
+            .as_ref()
+            .map_or(0, |data| lines_len(data, lines::DATA));
+        self.fields_len_with(lines_len) + data + 1
+    }
+
+    /// The length of the fields before the data ([`write_fields`](Self::write_fields)).
+    #[inline(always)]
+    fn fields_len_with(&self, lines_len: impl Fn(&Lines<'_>, LineKind) -> usize) -> usize {
+        let comment = self
+            .comment
+            .as_ref()
+            .map_or(0, |c| lines_len(c, lines::COMMENT));
         let event_type = self
             .event_type
             .as_ref()
@@ -25,8 +45,7 @@ impl Event<'_> {
         let retry = self
             .retry_ms
             .map_or(0, |ms| lines::RETRY.line_len(digits(ms)));
-        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len());
-        comment + event_type + id + retry + data + 1
+        comment + event_type + id + retry
     }
 
     /// Encodes into `buf` and returns the number of bytes written, or, when `buf` is shorter
@@ -58,8 +77,10 @@ impl Event<'_> {
         Ok(required)
     }
 
-    /// Appends the encoded event to `out` and returns the number of bytes appended. Reserves
-    /// exactly [`encoded_len`](Self::encoded_len) first, so it allocates only if `out` must grow.
+    /// Appends the encoded event to `out` and returns the number of bytes appended. Allocates
+    /// only if `out` must grow, and reads a multi-line value once: it reserves
+    /// [`encoded_len`](Self::encoded_len) when that is known without a pass, and otherwise
+    /// as much as the event needs at least, growing `out` as it writes if it must.
     ///
     /// ```
     /// let mut out = Vec::with_capacity(64);
@@ -74,10 +95,10 @@ impl Event<'_> {
     #[cfg(feature = "alloc")]
     #[inline]
     pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, EncodeError> {
-        let required = self.encoded_len();
-        out.reserve(required);
+        let start = out.len();
+        out.reserve(self.len_with(|value, kind| value.encoded_len_at_least(kind)));
         self.write_to(out);
-        Ok(required)
+        Ok(out.len() - start)
     }
 
     /// Writes the encoded event into any [`bytes::BufMut`] (a `BytesMut`, a `Vec<u8>`, a
@@ -133,8 +154,7 @@ impl Event<'_> {
     /// The length of the fields before the data ([`write_fields`](Self::write_fields)).
     #[cfg(feature = "bytes")]
     pub(crate) fn fields_len(&self) -> usize {
-        let data = self.data.as_ref().map_or(0, |lines| lines.encoded_len());
-        self.encoded_len() - data - 1
+        self.fields_len_with(|value, kind| value.encoded_len(kind))
     }
 
     /// Writes the fields before the data: comment, event type, id, retry.

@@ -49,26 +49,27 @@ pub struct Event<'a> {
     pub(crate) data: Option<Lines<'a>>,
 }
 
-/// A value written as lines of one kind (data, comment), measured once when it is set.
+/// A value written as lines of one kind (data, comment). A value without line breaks is
+/// measured when it is set: the search for a break that tells it is the one pass over it. A
+/// value with breaks is measured only when its length is asked for, so that writing it into
+/// a `Vec`, which needs no length, reads it once.
 #[derive(Clone)]
 pub(crate) struct Lines<'a> {
     pub(crate) text: Text<'a>,
-    /// The encoded length, and in the top bit whether the value has line breaks (one word:
-    /// an event is moved by value as it is built).
+    /// The encoded length, or [`MULTI_LINE`] when the value has line breaks (one word: an
+    /// event is moved by value as it is built).
     len: usize,
 }
 
-/// The top bit of [`Lines::len`]: the value has line breaks.
-const MULTI_LINE: usize = 1 << (usize::BITS - 1);
+/// [`Lines::len`] of a value with line breaks: measured on demand.
+const MULTI_LINE: usize = usize::MAX;
 
 impl<'a> Lines<'a> {
     #[inline(always)]
     pub(crate) fn new(kind: LineKind, text: Text<'a>) -> Self {
         let len = text.with_bytes(|bytes| {
             if crate::find::find_break(bytes).is_some() {
-                let mut counter = Counter::default();
-                lines::write_lines(kind, bytes, &mut counter);
-                counter.0 | MULTI_LINE
+                MULTI_LINE
             } else {
                 kind.line_len(bytes.len())
             }
@@ -76,7 +77,7 @@ impl<'a> Lines<'a> {
         Lines { text, len }
     }
 
-    /// A value without line breaks, already measured.
+    /// A value known to have no line break, with its encoded length.
     pub(crate) const fn single(text: Text<'a>, encoded_len: usize) -> Self {
         Lines {
             text,
@@ -84,16 +85,42 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// The bytes its lines take.
+    /// The encoded length as lines of `kind` (the kind it was set with): stored, or for a
+    /// value with line breaks, counted by the writer's own code.
     #[inline(always)]
-    pub(crate) fn encoded_len(&self) -> usize {
-        self.len & !MULTI_LINE
+    pub(crate) fn encoded_len(&self, kind: LineKind) -> usize {
+        if self.multi_line() {
+            self.measure(kind)
+        } else {
+            self.len
+        }
     }
 
-    /// Whether it has line breaks (several lines).
+    /// At most [`encoded_len`](Self::encoded_len), with no pass over the value. A value with
+    /// breaks has two lines or more; each line takes at least `kind.empty` (prefix and LF),
+    /// and each break but the last line's takes at most 2 bytes of the value (CRLF).
+    #[cfg(any(feature = "alloc", test))]
+    #[inline(always)]
+    pub(crate) fn encoded_len_at_least(&self, kind: LineKind) -> usize {
+        if self.multi_line() {
+            self.text.len() + 2 * kind.empty.len() - 2
+        } else {
+            self.len
+        }
+    }
+
+    #[inline(never)]
+    fn measure(&self, kind: LineKind) -> usize {
+        let mut counter = Counter::default();
+        self.text
+            .with_bytes(|bytes| lines::write_lines(kind, bytes, &mut counter));
+        counter.0
+    }
+
+    /// Whether the value has line breaks.
     #[inline(always)]
     pub(crate) fn multi_line(&self) -> bool {
-        self.len & MULTI_LINE != 0
+        self.len == MULTI_LINE
     }
 }
 
@@ -354,12 +381,43 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_measured_once_when_set() {
+    fn every_short_value_is_measured_exactly_and_bounded_below() {
+        let alphabet = [b'a', b'\r', b'\n'];
+        let mut bytes = [0u8; 7];
+        let mut reached = [false; 2];
+        for len in 0..=bytes.len() {
+            for code in 0..3usize.pow(len as u32) {
+                let mut c = code;
+                for b in &mut bytes[..len] {
+                    *b = alphabet[c % 3];
+                    c /= 3;
+                }
+                let text = core::str::from_utf8(&bytes[..len]).unwrap_or_default();
+                for (k, kind) in [lines::DATA, lines::COMMENT].into_iter().enumerate() {
+                    let value = Lines::new(kind, Text::from(text));
+                    let mut written = Counter::default();
+                    lines::write_lines(kind, text.as_bytes(), &mut written);
+                    assert_eq!(value.encoded_len(kind), written.0, "{text:?}");
+                    let at_least = value.encoded_len_at_least(kind);
+                    assert!(at_least <= written.0, "{text:?}");
+                    reached[k] |= value.multi_line() && at_least == written.0;
+                }
+            }
+        }
+        // The bound is as high as it can be: some multi-line value meets it.
+        assert_eq!(reached, [true, true]);
+    }
+
+    #[test]
+    fn lines_are_measured_when_set_or_when_asked() {
         let l = Lines::new(lines::DATA, Text::from("a\r\nb"));
         assert!(l.multi_line());
-        assert_eq!(l.encoded_len(), "data: a\ndata: b\n".len());
+        assert_eq!(l.encoded_len(lines::DATA), "data: a\ndata: b\n".len());
+        assert_eq!(l.encoded_len(lines::COMMENT), ":a\n:b\n".len());
+        assert_eq!(l.encoded_len_at_least(lines::DATA), "a\r\nb".len() + 10);
         let l = Lines::new(lines::DATA, Text::from(""));
         assert!(!l.multi_line());
-        assert_eq!(l.encoded_len(), "data:\n".len());
+        assert_eq!(l.encoded_len(lines::DATA), "data:\n".len());
+        assert_eq!(l.encoded_len_at_least(lines::DATA), "data:\n".len());
     }
 }

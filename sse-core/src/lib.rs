@@ -4,8 +4,8 @@
 //!
 //! - **Encoder**: [`Event`] borrows (or owns) its text, validates every field as it is set,
 //!   and encodes with no allocation into a `&mut [u8]`, a `Vec<u8>` or any `bytes::BufMut`.
-//!   [`Event::encoded_len`] is exact and constant-time. `EncodedEvent` (feature `bytes`)
-//!   is an event encoded once and shared by reference count.
+//!   [`Event::encoded_len`] is exact (constant-time unless a value has line breaks).
+//!   `EncodedEvent` (feature `bytes`) is an event encoded once and shared by reference count.
 //! - **Decoder**: follows the WHATWG "interpreting an event stream" algorithm at any
 //!   chunking, in linear time and bounded memory: with `alloc`, `Decoder` yields owned
 //!   `MessageEvent`s (one allocation each, `Decoder::feed`) or lends `MessageEventRef`s
