@@ -17,6 +17,15 @@ impl Event<'_> {
         self.len_with(|value, kind| value.encoded_len(kind))
     }
 
+    /// Whether [`encoded_len`](Self::encoded_len) is known without a pass over a value: no
+    /// data or comment with line breaks.
+    #[cfg(feature = "bytes")]
+    #[inline]
+    pub(crate) fn len_is_known(&self) -> bool {
+        let multi_line = |value: &Option<Lines<'_>>| value.as_ref().is_some_and(Lines::multi_line);
+        !multi_line(&self.data) && !multi_line(&self.comment)
+    }
+
     /// The encoded length, with `lines_len` for the data and comment values.
     #[inline(always)]
     fn len_with(&self, lines_len: impl Fn(&Lines<'_>, LineKind) -> usize) -> usize {

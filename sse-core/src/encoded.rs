@@ -147,6 +147,35 @@ impl Event<'_> {
     pub fn to_encoded(&self) -> Result<EncodedEvent, EncodeError> {
         self.to_bytes().map(EncodedEvent)
     }
+
+    /// [`to_encoded`](Self::to_encoded) for a caller that encodes event after event (a
+    /// response body, a broadcaster): an event whose data or comment has line breaks is
+    /// written once into `scratch` (cleared first, its allocation kept for the next call)
+    /// and copied out, instead of being counted in a pass of its own and then written. The
+    /// result is the same: exactly one allocation, of exactly
+    /// [`encoded_len`](Self::encoded_len) bytes (and `scratch` grows the first times).
+    ///
+    /// ```
+    /// use sse_core::Event;
+    ///
+    /// let mut scratch = Vec::new();
+    /// let html = Event::new().with_data("<li>one</li>\n<li>two</li>");
+    /// let encoded = html.to_encoded_with(&mut scratch)?;
+    /// assert_eq!(encoded, html.to_encoded()?);
+    /// assert_eq!(encoded.as_bytes(), b"data: <li>one</li>\ndata: <li>two</li>\n\n");
+    /// # Ok::<(), sse_core::EncodeError>(())
+    /// ```
+    pub fn to_encoded_with(
+        &self,
+        scratch: &mut alloc::vec::Vec<u8>,
+    ) -> Result<EncodedEvent, EncodeError> {
+        if self.len_is_known() {
+            return self.to_encoded();
+        }
+        scratch.clear();
+        self.encode_to_vec(scratch)?;
+        Ok(EncodedEvent(Bytes::copy_from_slice(scratch)))
+    }
 }
 
 #[cfg(test)]
@@ -161,6 +190,22 @@ mod tests {
         assert_eq!(Bytes::from(clone), &b"data: x\n\n"[..]);
         assert!(!event.is_empty());
         assert_eq!(event.len(), 9);
+        Ok(())
+    }
+
+    #[test]
+    fn with_scratch_is_the_same_as_without() -> Result<(), crate::EventError> {
+        let mut scratch = alloc::vec::Vec::new();
+        for event in [
+            Event::new().with_data("one line"),
+            Event::new().with_event_type("t")?.with_data("a\r\nb\rc\n"),
+            Event::new().with_comment("c1\nc2").with_data("d"),
+            Event::new().with_comment("c").with_id("7")?,
+            Event::keep_alive(),
+        ] {
+            scratch.extend_from_slice(b"left over");
+            assert_eq!(event.to_encoded_with(&mut scratch), event.to_encoded());
+        }
         Ok(())
     }
 

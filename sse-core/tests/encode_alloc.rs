@@ -43,6 +43,7 @@ fn allocations_while_encoding() {
     the_allocator_is_really_counting();
     encoding_ten_thousand_mixed_events_allocates_nothing();
     to_bytes_allocates_exactly_once();
+    to_encoded_with_a_warm_scratch_allocates_exactly_once();
 }
 
 fn encoding_ten_thousand_mixed_events_allocates_nothing() {
@@ -95,4 +96,15 @@ fn to_bytes_allocates_exactly_once() {
     let bytes = event.to_bytes();
     assert_eq!(allocation_count() - before, 1);
     assert_eq!(bytes.map(|b| b.len()), Ok(event.encoded_len()));
+}
+
+fn to_encoded_with_a_warm_scratch_allocates_exactly_once() {
+    let event = Event::new().with_data("<li>one</li>\n<li>two</li>\r\n");
+    let mut scratch = Vec::new();
+    let first = event.to_encoded_with(&mut scratch);
+    let before = allocation_count();
+    let again = event.to_encoded_with(&mut scratch);
+    assert_eq!(allocation_count() - before, 1);
+    assert_eq!(again.map(|e| e.len()), Ok(event.encoded_len()));
+    assert_eq!(first, event.to_encoded());
 }
