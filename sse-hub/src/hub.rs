@@ -1,5 +1,6 @@
 //! [`Hub`]: publish from anywhere, subscribe with replay, close.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -235,7 +236,8 @@ impl<M: Send + Sync + 'static> Hub<M> {
             return Err(PublishError::Closed);
         }
         let id = state.store.next_id();
-        let encoded = event.with_id(id.to_string())?.to_encoded()?;
+        let encoded =
+            id.with_text(|id| -> Result<_, PublishError> { Ok(event.with_id(id)?.to_encoded()?) })?;
         let keep = target.is_kept() && self.shared.log.is_none();
         let wake = self
             .shared
@@ -508,7 +510,7 @@ impl<M> Shared<M> {
             Some((name, subscribers)) => (Arc::clone(name), Some(subscribers)),
             None => (Arc::from(topic), None),
         };
-        let mut wake = Vec::new();
+        let mut wake = SPARE_WAKERS.with(Cell::take);
         let (mut lagged, mut queued) = (0, 0);
         match (subscribers, target.kept_except()) {
             (None, _) => {}
@@ -573,7 +575,7 @@ impl<M> Shared<M> {
         key: Option<Arc<str>>,
         except: Vec<ConnectionId>,
     ) {
-        let event = match event.with_id(&id.to_string()) {
+        let event = match id.with_text(|text| event.with_id(text)) {
             Ok(event) => event,
             Err(error) => {
                 tracing::error!(%error, %id, "SSE event from the log could not take its id");
@@ -719,11 +721,24 @@ impl<M> State<M> {
     }
 }
 
-/// Wakes the streams a delivery found waiting (outside the hub's lock).
-fn wake_all(wakers: Vec<Waker>) {
-    for waker in wakers {
+/// Wakes the streams a delivery found waiting (outside the hub's lock), and keeps the
+/// emptied list for the thread's next publish: a publish allocates no list once one is
+/// large enough.
+fn wake_all(mut wakers: Vec<Waker>) {
+    for waker in wakers.drain(..) {
         waker.wake();
     }
+    if wakers.capacity() <= SPARE_WAKERS_KEPT {
+        SPARE_WAKERS.with(|spare| spare.set(wakers));
+    }
+}
+
+/// The most wakers a thread's spare list keeps room for.
+const SPARE_WAKERS_KEPT: usize = 64 * 1024;
+
+thread_local! {
+    /// The list a publish fills with the wakers to wake ([`wake_all`]), one per thread.
+    static SPARE_WAKERS: Cell<Vec<Waker>> = const { Cell::new(Vec::new()) };
 }
 
 /// The replayed events, each keyed one only in its newest version.

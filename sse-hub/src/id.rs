@@ -41,6 +41,40 @@ impl EventId {
         self.seq
     }
 
+    /// Calls `f` with the id as text, written on the stack (no allocation): what
+    /// [`Display`](fmt::Display) writes.
+    pub(crate) fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        /// Writes into the front of a buffer.
+        struct Cursor<'c> {
+            buf: &'c mut [u8],
+            len: usize,
+        }
+        impl fmt::Write for Cursor<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let end = self.len + s.len();
+                let room = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+                room.copy_from_slice(s.as_bytes());
+                self.len = end;
+                Ok(())
+            }
+        }
+        let mut buf = [0; MAX_LEN];
+        let mut cursor = Cursor {
+            buf: &mut buf,
+            len: 0,
+        };
+        // Always fits: MAX_LEN is the longest id.
+        let _ = fmt::Write::write_fmt(
+            &mut cursor,
+            format_args!("{:016x}-{}", self.epoch, self.seq),
+        );
+        let len = cursor.len;
+        f(buf
+            .get(..len)
+            .and_then(|text| core::str::from_utf8(text).ok())
+            .unwrap_or_default())
+    }
+
     /// Reads an id as [`Display`](fmt::Display) writes it; `None` for anything else (a
     /// hostile or foreign `Last-Event-ID`). Looks at no more than a few dozen bytes.
     pub fn parse(text: &str) -> Option<Self> {
@@ -60,7 +94,7 @@ impl EventId {
 
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}-{}", self.epoch, self.seq)
+        self.with_text(|text| f.write_str(text))
     }
 }
 

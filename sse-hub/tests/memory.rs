@@ -21,6 +21,11 @@ fn in_use(region: &Region<'_, System>) -> isize {
 
 // One test function: the counts are process-wide.
 #[test]
+fn memory() {
+    idle_subscriptions_stay_small_and_are_freed();
+    publishing_allocates_one_shared_buffer_per_event();
+}
+
 fn idle_subscriptions_stay_small_and_are_freed() {
     let hub: Hub = Hub::default();
     hub.publish("busy", "warm-up").expect("open hub"); // the other topic's first event
@@ -61,4 +66,42 @@ fn idle_subscriptions_stay_small_and_are_freed() {
     println!("after dropping them: {left} bytes");
     assert!(left < 16 * 1024, "{left} bytes not freed");
     assert_eq!(hub.stats().subscribers, 0);
+}
+
+/// Issue 13: the hub encodes an event once, into one shared buffer, and hands it to every
+/// subscriber, whatever their number. Per event: the buffer, and the reference count that
+/// `bytes` allocates when a `Bytes` is first cloned; the id is written on the stack, and
+/// the list of subscribers to wake is kept from one publish to the next. Besides: the
+/// topic's ring takes a new block of 32 events (two allocations) as it moves on.
+fn publishing_allocates_one_shared_buffer_per_event() {
+    const SUBSCRIBERS: usize = 100;
+    const EVENTS: usize = 1000;
+    let hub: Hub = Hub::default();
+    let mut subs: Vec<Subscription> = (0..SUBSCRIBERS)
+        .map(|_| hub.subscribe(["feed"], None).expect("open hub"))
+        .collect();
+    let mut publish_and_read = |hub: &Hub, n: usize| {
+        for i in 0..n {
+            hub.publish("feed", ("update", "<li>item</li>\n<li>more</li>"))
+                .expect("open hub");
+            for sub in &mut subs {
+                let event = sub.next().now_or_never().flatten();
+                assert!(event.is_some(), "event {i} delivered");
+            }
+            for sub in &mut subs {
+                assert!(sub.next().now_or_never().is_none(), "waiting again");
+            }
+        }
+    };
+    // Warm-up: the history fills up to its bound.
+    publish_and_read(&hub, 2 * EVENTS);
+    let region = Region::new(GLOBAL);
+    publish_and_read(&hub, EVENTS);
+    let allocations = region.change().allocations + region.change().reallocations;
+    println!("{EVENTS} events to {SUBSCRIBERS} subscribers: {allocations} allocations");
+    let ring_blocks = EVENTS.div_ceil(32) + 1;
+    assert!(
+        allocations <= 2 * EVENTS + 2 * ring_blocks,
+        "{allocations} allocations for {EVENTS} events"
+    );
 }
