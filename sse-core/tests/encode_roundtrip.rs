@@ -68,6 +68,13 @@ proptest! {
                 // What the encoder writes is one event to `EncodedEvent::from_encoded`.
                 #[cfg(feature = "bytes")]
                 prop_assert!(sse_core::EncodedEvent::from_encoded(bytes.clone().into()).is_ok());
+                // Encoded once through a scratch buffer (with something left in it): the same.
+                #[cfg(feature = "bytes")]
+                {
+                    let mut scratch = b"left over".to_vec();
+                    let encoded = event.to_encoded_with(&mut scratch);
+                    prop_assert_eq!(encoded.map(|e| e.into_bytes()).ok(), Some(bytes.clone().into()));
+                }
                 // The same data as a shared buffer, in three parts: the same bytes.
                 #[cfg(feature = "bytes")]
                 if let Some(data) = &f.data {
