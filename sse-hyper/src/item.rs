@@ -2,6 +2,7 @@
 //! [`BodyError`]: why such a body ended early.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use bytes::Bytes;
@@ -102,18 +103,12 @@ through_into_event!(
 /// An event built from an item, encoded; or why not.
 fn encode(event: Result<Event<'static>, EventError>) -> Result<EncodedEvent, BodyError> {
     let event = event.map_err(BodyError::Event)?;
-    SCRATCH
-        .with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => {
-                let encoded = event.to_encoded_with(&mut scratch);
-                if scratch.capacity() > SCRATCH_KEPT {
-                    *scratch = Vec::new();
-                }
-                encoded
-            }
-            Err(_) => event.to_encoded(),
-        })
-        .map_err(BodyError::Encode)
+    let mut scratch = SCRATCH.with(Cell::take);
+    let encoded = event.to_encoded_with(&mut scratch);
+    if scratch.capacity() <= SCRATCH_KEPT {
+        SCRATCH.with(|kept| kept.set(scratch));
+    }
+    encoded.map_err(BodyError::Encode)
 }
 
 /// The most a thread's [`SCRATCH`] keeps between events: a larger one is freed after use.
@@ -122,7 +117,7 @@ const SCRATCH_KEPT: usize = 64 * 1024;
 thread_local! {
     /// Where an event with multi-line data is written once before it is copied into its
     /// frame ([`Event::to_encoded_with`]); one per thread, reused by every body on it.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 impl<T, D> SseItem for (T, D)
