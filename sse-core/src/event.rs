@@ -161,20 +161,24 @@ impl<'a> Event<'a> {
     /// `data:` line, and a client joins them back with LF. Empty data is one `data:` line,
     /// so the event is still dispatched.
     #[inline(always)]
-    pub fn with_data(mut self, data: impl Into<Text<'a>>) -> Self {
-        self.data = Some(Lines::new(lines::DATA, data.into()));
-        self
+    pub fn with_data(self, data: impl Into<Text<'a>>) -> Self {
+        Event {
+            data: Some(Lines::new(lines::DATA, data.into())),
+            ..self
+        }
     }
 
     /// Sets the event type (the `event` field; clients default it to `message`).
     ///
     /// Refused when it contains CR or LF.
     #[inline(always)]
-    pub fn with_event_type(mut self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
+    pub fn with_event_type(self, event_type: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let event_type = event_type.into();
         event_type.with_bytes(|value| check(Field::EventType, value))?;
-        self.event_type = Some(event_type);
-        Ok(self)
+        Ok(Event {
+            event_type: Some(event_type),
+            ..self
+        })
     }
 
     /// Sets the id: clients remember it as the last event ID and send it back in
@@ -182,35 +186,40 @@ impl<'a> Event<'a> {
     ///
     /// Refused when it contains CR, LF or NUL (see [`validate_id`]).
     #[inline(always)]
-    pub fn with_id(mut self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
+    pub fn with_id(self, id: impl Into<Text<'a>>) -> Result<Self, EventError> {
         let id = id.into();
         id.with_bytes(|value| check(Field::Id, value))?;
-        self.id = Some(id);
-        Ok(self)
+        Ok(Event {
+            id: Some(id),
+            ..self
+        })
     }
 
     /// Removes the id, if any: for an event whose id is given later, on its encoded form
     /// (`EncodedEvent::with_id`, feature `bytes`).
     #[inline(always)]
-    pub fn without_id(mut self) -> Self {
-        self.id = None;
-        self
+    pub fn without_id(self) -> Self {
+        Event { id: None, ..self }
     }
 
     /// Sets the reconnection time clients wait before reconnecting, written in whole
     /// milliseconds (more than `u64::MAX` ms is written as `u64::MAX`).
     #[inline(always)]
-    pub fn with_retry(mut self, reconnection_time: Duration) -> Self {
+    pub fn with_retry(self, reconnection_time: Duration) -> Self {
         let ms = u64::try_from(reconnection_time.as_millis()).unwrap_or(u64::MAX);
-        self.retry_ms = Some(ms);
-        self
+        Event {
+            retry_ms: Some(ms),
+            ..self
+        }
     }
 
     /// Sets a comment: one `:` line per line of text. Clients ignore comments.
     #[inline(always)]
-    pub fn with_comment(mut self, comment: impl Into<Text<'a>>) -> Self {
-        self.comment = Some(Lines::new(lines::COMMENT, comment.into()));
-        self
+    pub fn with_comment(self, comment: impl Into<Text<'a>>) -> Self {
+        Event {
+            comment: Some(Lines::new(lines::COMMENT, comment.into())),
+            ..self
+        }
     }
 
     /// The event type, if set.
