@@ -170,6 +170,7 @@ enum Parts {
 
 impl Frames {
     /// One frame.
+    #[inline]
     pub fn one(frame: Bytes) -> Self {
         Frames(Parts::One(frame))
     }
@@ -184,7 +185,7 @@ impl Frames {
     /// The first frame (empty if there is none), and the frames after it (`None` when
     /// [`is_done`](Self::is_done)): what a body sends now and what it keeps. One buffer is
     /// handed over as it is, with nothing to keep.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn split_first(self) -> (Bytes, Option<Frames>) {
         match self.0 {
             Parts::One(frame) => (frame, None),
