@@ -288,6 +288,7 @@ impl Decoder {
     }
 
     /// The found item, owned.
+    #[inline(always)]
     pub(super) fn take_found(&mut self, found: Found) -> Result<Decoded, DecodeError> {
         match found {
             Found::Event => self.take_event().map(Decoded::Event),
@@ -312,6 +313,7 @@ impl Decoder {
 
     /// The found item, borrowed: each buffer is checked as UTF-8 once and lent as text as it
     /// is (only invalid input is rewritten, lossily, into a spare buffer).
+    #[inline(always)]
     pub(super) fn borrow_found(&mut self, found: Found) -> Result<DecodedRef<'_>, DecodeError> {
         match found {
             Found::Error => Err(self.error),
