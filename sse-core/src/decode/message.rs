@@ -96,16 +96,19 @@ impl MessageEvent {
     }
 
     /// The event type: the stream's `event` field, or `"message"` when it set none.
+    #[inline]
     pub fn event_type(&self) -> &str {
         part_str(&self.buf, self.data_end..self.type_end)
     }
 
     /// The data: the `data` values joined with LF.
+    #[inline]
     pub fn data(&self) -> &str {
         part_str(&self.buf, ..self.data_end)
     }
 
     /// The last event ID at the time of dispatch (`""` when none).
+    #[inline]
     pub fn last_event_id(&self) -> &str {
         part_str(&self.buf, self.type_end..)
     }
@@ -168,16 +171,19 @@ impl<'a> MessageEventRef<'a> {
     }
 
     /// The event type: the stream's `event` field, or `"message"` when it set none.
+    #[inline]
     pub fn event_type(&self) -> &'a str {
         self.event_type
     }
 
     /// The data: the `data` values joined with LF.
+    #[inline]
     pub fn data(&self) -> &'a str {
         self.data
     }
 
     /// The last event ID at the time of dispatch (`""` when none).
+    #[inline]
     pub fn last_event_id(&self) -> &'a str {
         self.last_event_id
     }
