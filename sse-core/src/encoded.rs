@@ -96,21 +96,25 @@ impl EncodedEvent {
     }
 
     /// The encoded bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The encoded bytes as a shared [`Bytes`] (a reference count, no copy).
+    #[inline]
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
 
     /// The number of encoded bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Always false: an encoded event has at least its closing blank line.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -130,6 +134,7 @@ impl core::fmt::Display for NotOneEvent {
 impl core::error::Error for NotOneEvent {}
 
 impl From<EncodedEvent> for Bytes {
+    #[inline]
     fn from(event: EncodedEvent) -> Self {
         event.0
     }
@@ -144,6 +149,7 @@ impl AsRef<[u8]> for EncodedEvent {
 impl Event<'_> {
     /// The event encoded once into shared bytes: exactly one allocation, of exactly
     /// [`encoded_len`](Self::encoded_len) bytes. Clones of the result cost no allocation.
+    #[inline]
     pub fn to_encoded(&self) -> Result<EncodedEvent, EncodeError> {
         self.to_bytes().map(EncodedEvent)
     }
@@ -165,6 +171,7 @@ impl Event<'_> {
     /// assert_eq!(encoded.as_bytes(), b"data: <li>one</li>\ndata: <li>two</li>\n\n");
     /// # Ok::<(), sse_core::EncodeError>(())
     /// ```
+    #[inline]
     pub fn to_encoded_with(
         &self,
         scratch: &mut alloc::vec::Vec<u8>,
