@@ -59,6 +59,7 @@ impl MessageEvent {
     /// The event whose data is all of `buf`: the type and id are appended, and the whole is
     /// checked as UTF-8 once. Only invalid input takes the slower lossy path, which decodes
     /// each part on its own, as its lines were on the wire.
+    #[inline(always)]
     pub(super) fn around_data(mut buf: Vec<u8>, event_type: &[u8], last_event_id: &[u8]) -> Self {
         let event_type = if event_type.is_empty() {
             DEFAULT_TYPE.as_bytes()
@@ -69,21 +70,25 @@ impl MessageEvent {
         buf.extend_from_slice(event_type);
         let type_end = buf.len();
         buf.extend_from_slice(last_event_id);
-        let buf = match String::from_utf8(buf) {
+        match String::from_utf8(buf) {
             // Valid as a whole and split at character boundaries: each part is valid.
-            Ok(buf) if buf.is_char_boundary(data_end) && buf.is_char_boundary(type_end) => {
-                return Self {
-                    buf,
-                    data_end,
-                    type_end,
-                };
-            }
-            Ok(buf) => buf.into_bytes(),
-            Err(e) => e.into_bytes(),
-        };
-        let data = String::from_utf8_lossy(part(&buf, ..data_end));
-        let event_type = String::from_utf8_lossy(part(&buf, data_end..type_end));
-        let id = String::from_utf8_lossy(last_event_id);
+            Ok(buf) if buf.is_char_boundary(data_end) && buf.is_char_boundary(type_end) => Self {
+                buf,
+                data_end,
+                type_end,
+            },
+            Ok(buf) => Self::lossy(&buf.into_bytes(), data_end, type_end),
+            Err(e) => Self::lossy(&e.into_bytes(), data_end, type_end),
+        }
+    }
+
+    /// [`around_data`](Self::around_data) for invalid input: each part of `raw` (data, type
+    /// and id, split at `data_end` and `type_end`) decoded on its own, lossily.
+    #[cold]
+    fn lossy(raw: &[u8], data_end: usize, type_end: usize) -> Self {
+        let data = String::from_utf8_lossy(part(raw, ..data_end));
+        let event_type = String::from_utf8_lossy(part(raw, data_end..type_end));
+        let id = String::from_utf8_lossy(part(raw, type_end..));
         let mut fixed = String::with_capacity(data.len() + event_type.len() + id.len());
         fixed.push_str(&data);
         fixed.push_str(&event_type);
