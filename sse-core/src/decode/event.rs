@@ -607,14 +607,13 @@ impl Decoder {
         };
         // The limit holds for the decoded text too: U+FFFD takes 3 bytes where an invalid
         // byte took 1 (only lossy decoding can make the event grow past the raw check).
-        let type_len = if self.event_type.is_empty() {
-            0
-        } else {
-            event.event_type().len()
-        };
+        let (data_len, mut type_len) = event.data_and_type_len();
+        if self.event_type.is_empty() {
+            type_len = 0; // "message", put in by the decoder, is not counted
+        }
         self.clear_dispatched();
         let max = self.limits.max_event_size();
-        if event.data().len() + type_len > max {
+        if data_len + type_len > max {
             // Discarded: its id does not become the last event ID.
             return Err(DecodeError::LimitExceeded {
                 limit: Limit::EventSize,

@@ -106,6 +106,13 @@ impl MessageEvent {
         part_str(&self.buf, self.data_end..self.type_end)
     }
 
+    /// The lengths of the data and of the event type, in bytes (what the event-size limit
+    /// counts), without slicing the text.
+    #[inline]
+    pub(super) fn data_and_type_len(&self) -> (usize, usize) {
+        (self.data_end, self.type_end - self.data_end)
+    }
+
     /// The data: the `data` values joined with LF.
     #[inline]
     pub fn data(&self) -> &str {
