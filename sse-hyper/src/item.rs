@@ -252,6 +252,27 @@ mod tests {
     }
 
     #[test]
+    fn the_scratch_is_kept_for_the_next_event_unless_it_grew_large() {
+        let capacity = || {
+            let scratch = SCRATCH.with(Cell::take);
+            let capacity = scratch.capacity();
+            SCRATCH.with(|kept| kept.set(scratch));
+            capacity
+        };
+        let html = "<li>one</li>\n<li>two</li>";
+        let sent = wire(html).unwrap_or_default();
+        assert_eq!(sent, "data: <li>one</li>\ndata: <li>two</li>\n\n");
+        assert!(capacity() >= sent.len(), "kept");
+        let large = "x\n".repeat(SCRATCH_KEPT);
+        let sent = wire(large).unwrap_or_default();
+        assert_eq!(
+            sent.len(),
+            "data: x\n".len() * SCRATCH_KEPT + "data:\n\n".len()
+        );
+        assert_eq!(capacity(), 0, "freed");
+    }
+
+    #[test]
     fn strings_are_data_only_events() {
         assert_eq!(wire("a").as_deref(), Some("data: a\n\n"));
         assert_eq!(wire(String::from("b")).as_deref(), Some("data: b\n\n"));
