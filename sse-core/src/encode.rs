@@ -26,6 +26,17 @@ impl Event<'_> {
         !multi_line(&self.data) && !multi_line(&self.comment)
     }
 
+    /// The bytes of text in the data and comment values, before encoding.
+    #[cfg(feature = "bytes")]
+    pub(crate) fn text_len(&self) -> usize {
+        let len = |value: &Option<Lines<'_>>| {
+            value
+                .as_ref()
+                .map_or(0, |lines| lines.text.with_bytes(<[u8]>::len))
+        };
+        len(&self.data) + len(&self.comment)
+    }
+
     /// The encoded length, with `lines_len` for the data and comment values.
     #[inline(always)]
     fn len_with(&self, lines_len: impl Fn(&Lines<'_>, LineKind) -> usize) -> usize {

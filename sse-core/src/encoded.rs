@@ -146,6 +146,10 @@ impl AsRef<[u8]> for EncodedEvent {
     }
 }
 
+/// The most text (data and comment) an event may have for [`Event::to_encoded_with`] to
+/// write it through the caller's scratch buffer.
+const SCRATCH_TEXT_MAX: usize = 64 * 1024;
+
 impl Event<'_> {
     /// The event encoded once into shared bytes: exactly one allocation, of exactly
     /// [`encoded_len`](Self::encoded_len) bytes. Clones of the result cost no allocation.
@@ -160,6 +164,9 @@ impl Event<'_> {
     /// and copied out, instead of being counted in a pass of its own and then written. The
     /// result is the same: exactly one allocation, of exactly
     /// [`encoded_len`](Self::encoded_len) bytes (and `scratch` grows the first times).
+    ///
+    /// An event with more than 64 KiB of text is encoded as by `to_encoded`, leaving
+    /// `scratch` as it is: a scratch only grows to hold events of about that size.
     ///
     /// ```
     /// use sse_core::Event;
@@ -176,7 +183,7 @@ impl Event<'_> {
         &self,
         scratch: &mut alloc::vec::Vec<u8>,
     ) -> Result<EncodedEvent, EncodeError> {
-        if self.len_is_known() {
+        if self.len_is_known() || self.text_len() > SCRATCH_TEXT_MAX {
             return self.to_encoded();
         }
         scratch.clear();
@@ -213,6 +220,15 @@ mod tests {
             scratch.extend_from_slice(b"left over");
             assert_eq!(event.to_encoded_with(&mut scratch), event.to_encoded());
         }
+        // Over the bound: encoded all the same, and the scratch is not touched.
+        let large = "x\n".repeat(SCRATCH_TEXT_MAX / 2 + 1);
+        let event = Event::new().with_data(large.as_str());
+        let before = (scratch.as_ptr(), scratch.capacity(), scratch.len());
+        assert_eq!(event.to_encoded_with(&mut scratch), event.to_encoded());
+        assert_eq!(
+            (scratch.as_ptr(), scratch.capacity(), scratch.len()),
+            before
+        );
         Ok(())
     }
 

@@ -85,8 +85,9 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// The encoded length as lines of `kind` (the kind it was set with): stored, or for a
-    /// value with line breaks, counted by the writer's own code.
+    /// The encoded length as lines of `kind`, which must be the kind it was set with (the
+    /// stored length of a value without breaks is that kind's): stored, or for a value
+    /// with line breaks, counted by the writer's own code.
     #[inline(always)]
     pub(crate) fn encoded_len(&self, kind: LineKind) -> usize {
         if self.multi_line() {

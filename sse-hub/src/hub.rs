@@ -510,7 +510,7 @@ impl<M> Shared<M> {
             Some((name, subscribers)) => (Arc::clone(name), Some(subscribers)),
             None => (Arc::from(topic), None),
         };
-        let mut wake = SPARE_WAKERS.with(Cell::take);
+        let mut wake = SPARE_WAKERS.try_with(Cell::take).unwrap_or_default();
         let (mut lagged, mut queued) = (0, 0);
         match (subscribers, target.kept_except()) {
             (None, _) => {}
@@ -729,12 +729,13 @@ fn wake_all(mut wakers: Vec<Waker>) {
         waker.wake();
     }
     if wakers.capacity() <= SPARE_WAKERS_KEPT {
-        SPARE_WAKERS.with(|spare| spare.set(wakers));
+        // Not there once the thread is being torn down: then the list is dropped.
+        let _ = SPARE_WAKERS.try_with(|spare| spare.set(wakers));
     }
 }
 
-/// The most wakers a thread's spare list keeps room for.
-const SPARE_WAKERS_KEPT: usize = 64 * 1024;
+/// The most wakers a thread's spare list keeps room for (64 KiB).
+const SPARE_WAKERS_KEPT: usize = 4096;
 
 thread_local! {
     /// The list a publish fills with the wakers to wake ([`wake_all`]), one per thread.
