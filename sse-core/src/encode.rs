@@ -29,11 +29,7 @@ impl Event<'_> {
     /// The bytes of text in the data and comment values, before encoding.
     #[cfg(feature = "bytes")]
     pub(crate) fn text_len(&self) -> usize {
-        let len = |value: &Option<Lines<'_>>| {
-            value
-                .as_ref()
-                .map_or(0, |lines| lines.text.with_bytes(<[u8]>::len))
-        };
+        let len = |value: &Option<Lines<'_>>| value.as_ref().map_or(0, Lines::text_len);
         len(&self.data) + len(&self.comment)
     }
 

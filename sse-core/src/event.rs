@@ -104,10 +104,18 @@ impl<'a> Lines<'a> {
     #[inline(always)]
     pub(crate) fn encoded_len_at_least(&self, kind: LineKind) -> usize {
         if self.multi_line() {
-            self.text.len() + 2 * kind.empty.len() - 2
+            self.text_len() + 2 * kind.empty.len() - 2
         } else {
             self.len
         }
+    }
+
+    /// The bytes of the value's text, before encoding (read without a reference into the
+    /// [`Text`], as everything else here: see [`Text::with_bytes`]).
+    #[cfg(any(feature = "alloc", test))]
+    #[inline(always)]
+    pub(crate) fn text_len(&self) -> usize {
+        self.text.with_bytes(<[u8]>::len)
     }
 
     #[inline(never)]
