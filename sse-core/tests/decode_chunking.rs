@@ -189,6 +189,66 @@ proptest! {
     }
 }
 
+/// Runs of text longer than the decoder's text-mode threshold (1 KiB): ASCII; 2-, 3- and
+/// 4-byte characters (so chunks cut characters); text with invalid bytes in it; and text
+/// that ends an event with a cut character.
+fn long_runs() -> Vec<Vec<u8>> {
+    let mut invalid = b"a\xFF\xC3".repeat(500);
+    invalid.extend_from_slice(b"\xE2\x82");
+    vec![
+        b"x".repeat(1500),
+        "é".repeat(800).into_bytes(),
+        "€".repeat(600).into_bytes(),
+        "😀".repeat(400).into_bytes(),
+        invalid,
+        // Ends with a character that never gets its last byte.
+        [&"é".repeat(700).into_bytes()[..], b"\xF0\x9F\x98\n\n"].concat(),
+    ]
+}
+
+/// SSE-ish streams with long data lines, which span chunks in long pieces.
+fn long_stream() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(PIECES).prop_map(<[u8]>::to_vec),
+        1 => prop::sample::select(long_runs()),
+    ];
+    prop::collection::vec(piece, 0..30).prop_map(|pieces| pieces.concat())
+}
+
+/// Chunk sizes for long lines: mostly over 1 KiB, sometimes mixed with tiny ones.
+fn long_sizes() -> impl Strategy<Value = Vec<usize>> {
+    prop_oneof![
+        3 => prop::collection::vec(1000usize..5000, 1..4),
+        1 => prop::collection::vec(prop_oneof![1usize..8, 1000usize..3000], 1..6),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn long_data_lines_match_reference(input in long_stream(), sizes in long_sizes()) {
+        check_against_reference(&input, &sizes)?;
+    }
+
+    /// Text mode counts raw bytes against the limits as raw data does, at any chunking.
+    #[test]
+    fn long_data_lines_limits_are_chunking_independent(
+        input in long_stream(),
+        sizes in long_sizes(),
+        max_line in 0usize..4000,
+        max_event in 0usize..6000,
+    ) {
+        let limits = Limits::default().with_max_line_len(max_line).with_max_event_size(max_event);
+        let whole = feed_sizes(&mut Decoder::new().with_limits(limits), &input, &[input.len().max(1)]);
+        let chunked = feed_sizes(&mut Decoder::new().with_limits(limits), &input, &sizes);
+        prop_assert_eq!(&chunked, &whole);
+        let mut dec = Decoder::new().with_limits(limits);
+        let borrowed = common::feed_chunks_ref(&mut dec, common::chunks(&input, &sizes));
+        prop_assert_eq!(borrowed, chunked);
+    }
+}
+
 #[test]
 fn reference_sanity() {
     let out = reference::decode(

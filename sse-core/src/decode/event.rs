@@ -13,11 +13,16 @@ use super::message::{
     DEFAULT_TYPE, Decoded, DecodedRef, MessageEvent, MessageEventRef, push_lossy,
 };
 use super::progress::Progress;
+use super::utf8_pieces::Utf8Pieces;
 use crate::part::part;
 use crate::utf8::utf8;
 
 /// Data at least this long is handed over in the decoder's own buffer instead of copied.
 const TAKE_DATA_AT: usize = 4096;
+
+/// A piece of a data line that spans inputs at least this long is decoded as text as it
+/// arrives (the event's data is then assembled as a `String`; see `Decoder::data_text`).
+const TEXT_AT: usize = 1024;
 
 /// What one step of the decoder found, before it is handed out owned ([`Decoded`]) or
 /// borrowed ([`DecodedRef`]). What it is about is in the decoder: an event and a comment in
@@ -26,6 +31,8 @@ const TAKE_DATA_AT: usize = 4096;
 #[derive(Clone, Copy)]
 pub(super) enum Found {
     Event,
+    /// An event whose data was decoded as it arrived: it is in `data_text`.
+    TextEvent,
     Retry,
     Comment,
     Error,
@@ -39,8 +46,10 @@ pub(super) type Step = Option<Found>;
 /// Feed it the bytes in any chunks, as they arrive; it keeps what it needs. Complete lines
 /// are processed straight from the input; only a trailing partial line is copied: a `data`
 /// line's value into the data buffer, where the rest of the line joins it as it arrives (a
-/// long data line spanning chunks is copied once), any other line into a buffer bounded by
-/// [`Limits::max_line_len`]. Its buffers are reused from event to event,
+/// long data line spanning chunks is copied once, and decoded as UTF-8 piece by piece as it
+/// arrives: its event is handed over as the `String` it was decoded into, without a second
+/// pass), any other line into a buffer bounded by [`Limits::max_line_len`]. Its buffers are
+/// reused from event to event,
 /// so after warm-up a small event costs one allocation (the [`MessageEvent`]) through
 /// [`feed`](Self::feed) or [`decode`](Self::decode), and none through
 /// [`feed_ref`](Self::feed_ref) or [`decode_ref`](Self::decode_ref).
@@ -104,8 +113,20 @@ pub struct Decoder {
     comment: Vec<u8>,
     /// Where the text of `data` and `comment` is lent from when they are not valid UTF-8
     /// (lossily decoded); valid text is lent straight from those buffers.
+    ///
+    /// Also the data of an event in text mode: once a long piece of a data line arrives
+    /// (`TEXT_AT`), the data so far and that piece are decoded into `data_text`, and each
+    /// later long piece is decoded into it as it arrives (checked while it is fresh in the
+    /// cache, copied once, and handed over as a `String` without another check). The
+    /// event's data is then `data_text` followed by what `data` holds (short pieces, kept
+    /// raw until the next long piece or the dispatch).
     data_text: String,
     comment_text: String,
+    /// Text mode: how many raw bytes of the event's data were decoded into `data_text` (0
+    /// when not in text mode; the event-size limit counts them).
+    text_raw: usize,
+    /// A character cut at the end of the last piece decoded into `data_text`.
+    text_cut: Utf8Pieces,
     /// The event type lent last, as text (kept: the next event's is usually the same).
     type_text: String,
 }
@@ -145,6 +166,8 @@ impl Decoder {
             data_text: String::new(),
             type_text: String::new(),
             comment_text: String::new(),
+            text_raw: 0,
+            text_cut: Utf8Pieces::default(),
         }
     }
 
@@ -292,6 +315,7 @@ impl Decoder {
     pub(super) fn take_found(&mut self, found: Found) -> Result<Decoded, DecodeError> {
         match found {
             Found::Event => self.take_event().map(Decoded::Event),
+            Found::TextEvent => self.take_text_event().map(Decoded::Event),
             Found::Retry => Ok(Decoded::Retry(self.reconnection.unwrap_or_default())),
             Found::Comment => Ok(Decoded::Comment(
                 String::from_utf8_lossy(&self.comment).into_owned(),
@@ -321,9 +345,14 @@ impl Decoder {
             Found::Comment => Ok(DecodedRef::Comment(
                 lend_text(&self.comment, &mut self.comment_text).0,
             )),
-            Found::Event => {
+            Found::Event | Found::TextEvent => {
+                let (data, data_rewritten) = match found {
+                    // Checked as it arrived; its size is checked again as text (it may hold
+                    // U+FFFD).
+                    Found::TextEvent => (self.data_text.as_str(), true),
+                    _ => lend_text(&self.data, &mut self.data_text),
+                };
                 let new_id = core::mem::take(&mut self.new_id);
-                let (data, data_rewritten) = lend_text(&self.data, &mut self.data_text);
                 let (event_type, type_rewritten) = if self.event_type == self.type_text.as_bytes() {
                     // The same type as the event lent last (streams rarely change it): it is
                     // valid text already.
@@ -364,9 +393,9 @@ impl Decoder {
                 Scan::Line { start, end, next } => {
                     consumed += next.saturating_sub(kept);
                     let item = if self.data_line {
-                        // The value so far is in `data` already: append the rest of it.
+                        // The value so far is in the data already: append the rest of it.
                         self.data_line = false;
-                        self.data_value(part(rest, ..end.saturating_sub(kept)))
+                        self.data_line_end(part(rest, ..end.saturating_sub(kept)))
                     } else if kept == 0 {
                         self.line(part(rest, start..end))
                     } else {
@@ -386,7 +415,7 @@ impl Decoder {
                 Scan::Partial { drop } => {
                     if self.data_line {
                         // A data line's start never moves (`drop` is 0): more of its value.
-                        self.data.extend_from_slice(rest);
+                        self.data_piece(rest);
                     } else if kept == 0 {
                         // The line starts in this input: a data value goes straight to the
                         // data buffer, anything else is kept.
@@ -439,9 +468,44 @@ impl Decoder {
         }
         let value = after.strip_prefix(b" ").unwrap_or(after);
         self.pending = true;
-        self.data.extend_from_slice(value);
+        self.data_piece(value);
         self.data_line = true;
         true
+    }
+
+    /// Appends a piece of a data line that spans inputs (not its end) to the event's data:
+    /// raw when short, decoded as text when long.
+    #[inline]
+    fn data_piece(&mut self, piece: &[u8]) {
+        if piece.len() < TEXT_AT {
+            self.data.extend_from_slice(piece);
+        } else {
+            self.text_piece(piece);
+        }
+    }
+
+    /// Appends the last piece of a data line that spans inputs, and the LF after it.
+    #[inline]
+    fn data_line_end(&mut self, piece: &[u8]) -> Step {
+        if piece.len() < TEXT_AT {
+            self.data_value(piece)
+        } else {
+            self.text_piece(piece);
+            self.data_value(&[])
+        }
+    }
+
+    /// Text mode (see `data_text`): decodes the raw data kept so far, then `piece`, onto the
+    /// end of the event's text.
+    #[inline(never)]
+    fn text_piece(&mut self, piece: &[u8]) {
+        if self.text_raw == 0 {
+            self.data_text.clear();
+        }
+        self.text_raw += self.data.len() + piece.len();
+        self.text_cut.push(&mut self.data_text, &self.data);
+        self.data.clear();
+        self.text_cut.push(&mut self.data_text, piece);
     }
 
     /// Appends one `data` field's value (and the LF after it) to the data buffer.
@@ -483,6 +547,8 @@ impl Decoder {
     fn discard_event(&mut self) {
         self.data_line = false;
         self.data.clear();
+        self.text_raw = 0;
+        self.text_cut.clear();
         self.event_type.clear();
         self.id_set = false;
         self.pending = false;
@@ -551,11 +617,11 @@ impl Decoder {
         }
     }
 
-    /// Reports and discards an event larger than the limit.
+    /// Reports and discards an event larger than the limit (its raw bytes counted).
     #[inline]
     fn check_event_size(&mut self) -> Step {
         let max = self.limits.max_event_size();
-        if self.data.len() + self.event_type.len() > max {
+        if self.text_raw + self.data.len() + self.event_type.len() > max {
             return self.limit_exceeded(Limit::EventSize, max);
         }
         None
@@ -566,7 +632,7 @@ impl Decoder {
     fn dispatch(&mut self) -> Step {
         self.pending = false;
         let id_set = core::mem::take(&mut self.id_set);
-        if self.data.is_empty() {
+        if self.data.is_empty() && self.text_raw == 0 {
             if id_set {
                 self.last_id.clear();
                 push_lossy(&mut self.last_id, &self.id_buf);
@@ -579,7 +645,21 @@ impl Decoder {
         }
         self.dispatched = true;
         self.new_id = id_set;
+        if self.text_raw != 0 {
+            return Some(self.end_text());
+        }
         Some(Found::Event)
+    }
+
+    /// Text mode, at the dispatch: the rest of the data decoded onto the text, which is now
+    /// the event's whole data.
+    #[cold]
+    fn end_text(&mut self) -> Found {
+        self.text_raw = 0;
+        self.text_cut.push(&mut self.data_text, &self.data);
+        self.text_cut.finish(&mut self.data_text);
+        self.data.clear();
+        Found::TextEvent
     }
 
     /// The dispatched event, owned: one allocation (a copy of small data, or the data
@@ -597,14 +677,46 @@ impl Decoder {
         } else {
             // Large data is not copied: the event keeps this buffer, the decoder gets a new
             // one as large (still one allocation per event).
-            let room = self.data.len() + self.event_type.len().max(DEFAULT_TYPE.len()) + id.len();
-            let next = Vec::with_capacity(room);
+            let next = Vec::with_capacity(self.event_room(self.data.len(), id.len()));
             MessageEvent::around_data(
                 core::mem::replace(&mut self.data, next),
                 &self.event_type,
                 id,
             )
         };
+        self.check_taken(event, new_id)
+    }
+
+    /// The dispatched event of text mode, owned: it keeps `data_text`, the decoder gets a
+    /// new one as large (one allocation per event).
+    fn take_text_event(&mut self) -> Result<MessageEvent, DecodeError> {
+        let new_id = core::mem::take(&mut self.new_id);
+        let id = if new_id {
+            &self.id_buf[..]
+        } else {
+            self.last_id.as_bytes()
+        };
+        let next = String::with_capacity(self.event_room(self.data_text.len(), id.len()));
+        let text = core::mem::replace(&mut self.data_text, next);
+        let event = MessageEvent::around_text(text, &self.event_type, id);
+        self.check_taken(event, new_id)
+    }
+
+    /// The room an owned event with this much data and id takes (its type is in
+    /// `event_type`).
+    #[inline]
+    fn event_room(&self, data_len: usize, id_len: usize) -> usize {
+        data_len + self.event_type.len().max(DEFAULT_TYPE.len()) + id_len
+    }
+
+    /// The owned event of the dispatch, if within the size limit as text, which then also
+    /// sets the last event ID (when `new_id`).
+    #[inline(always)]
+    fn check_taken(
+        &mut self,
+        event: MessageEvent,
+        new_id: bool,
+    ) -> Result<MessageEvent, DecodeError> {
         // The limit holds for the decoded text too: U+FFFD takes 3 bytes where an invalid
         // byte took 1 (only lossy decoding can make the event grow past the raw check).
         let (data_len, mut type_len) = event.data_and_type_len();
@@ -752,6 +864,45 @@ mod tests {
         let got = all(&mut Decoder::new(), &stream);
         let data = alloc::format!("{}\u{FFFD}", "a".repeat(TAKE_DATA_AT));
         assert_eq!(got, [Ok(ev("t\u{FFFD}", &data, "\u{FFFD}"))]);
+    }
+
+    #[test]
+    fn long_data_pieces_are_decoded_as_they_arrive() {
+        use alloc::format;
+        let long = "€".repeat(1000); // 3000 bytes: chunks cut its characters
+        let stream = [
+            format!("data: {long}\ndata: x\n\nid: 1\ndata: {long}").as_bytes(),
+            b"\xE2\x82\n\ndata: short\n\n", // the cut character is never completed
+        ]
+        .concat();
+        let stream = &stream[..];
+        let want = [
+            Ok(ev("", &format!("{long}\nx"), "")),
+            Ok(ev("", &format!("{long}\u{FFFD}"), "1")),
+            Ok(ev("", "short", "1")),
+        ];
+        // Owned, in 1100-byte chunks; the first piece is decoded as text at once, but for
+        // the start of the character it cuts.
+        let mut dec = Decoder::new();
+        let mut got = all(&mut dec, &stream[..1100]);
+        assert!(dec.text_raw == 1094 && dec.data.is_empty() && dec.data_text.len() == 1092);
+        for chunk in stream[1100..].chunks(1100) {
+            got.extend(all(&mut dec, chunk));
+        }
+        assert_eq!(got, want);
+        // Borrowed, in 1500-byte chunks: the text is lent, and not mixed into the next event.
+        let mut dec = Decoder::new();
+        let mut got = Vec::new();
+        for chunk in stream.chunks(1500) {
+            let mut input = chunk;
+            while !input.is_empty() {
+                let Progress { consumed, item } = dec.decode_ref(input);
+                input = &input[consumed..];
+                got.extend(item.map(|item| item.map(Decoded::from)));
+            }
+        }
+        assert_eq!(got, want);
+        assert_eq!(dec.text_raw, 0);
     }
 
     #[test]

@@ -82,6 +82,25 @@ impl MessageEvent {
         }
     }
 
+    /// The event whose data is all of `text` (decoded already): the type and id are
+    /// decoded onto its end, each on its own (lossily, as their lines were on the wire).
+    pub(super) fn around_text(mut text: String, event_type: &[u8], last_event_id: &[u8]) -> Self {
+        let event_type = if event_type.is_empty() {
+            DEFAULT_TYPE.as_bytes()
+        } else {
+            event_type
+        };
+        let data_end = text.len();
+        push_lossy(&mut text, event_type);
+        let type_end = text.len();
+        push_lossy(&mut text, last_event_id);
+        Self {
+            buf: text,
+            data_end,
+            type_end,
+        }
+    }
+
     /// [`around_data`](Self::around_data) for invalid input: each part of `raw` (data, type
     /// and id, split at `data_end` and `type_end`) decoded on its own, lossily.
     #[cold]

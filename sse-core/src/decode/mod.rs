@@ -14,6 +14,8 @@ mod linear_tests;
 #[cfg(feature = "alloc")]
 pub(crate) mod message;
 pub(crate) mod progress;
+#[cfg(feature = "alloc")]
+mod utf8_pieces;
 
 #[cfg(feature = "alloc")]
 pub use event::Decoder;
