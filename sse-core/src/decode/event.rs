@@ -46,10 +46,10 @@ pub(super) type Step = Option<Found>;
 /// Feed it the bytes in any chunks, as they arrive; it keeps what it needs. Complete lines
 /// are processed straight from the input; only a trailing partial line is copied: a `data`
 /// line's value into the data buffer, where the rest of the line joins it as it arrives (a
-/// long data line spanning chunks is copied once, and decoded as UTF-8 piece by piece as it
-/// arrives: its event is handed over as the `String` it was decoded into, without a second
-/// pass), any other line into a buffer bounded by [`Limits::max_line_len`]. Its buffers are
-/// reused from event to event,
+/// long data line spanning chunks is copied once; when it arrives in pieces of 1 KiB or
+/// more, they are decoded as UTF-8 as they arrive, and the event is handed over as the
+/// `String` they were decoded into, without a second pass), any other line into a buffer
+/// bounded by [`Limits::max_line_len`]. Its buffers are reused from event to event,
 /// so after warm-up a small event costs one allocation (the [`MessageEvent`]) through
 /// [`feed`](Self::feed) or [`decode`](Self::decode), and none through
 /// [`feed_ref`](Self::feed_ref) or [`decode_ref`](Self::decode_ref).
@@ -80,9 +80,11 @@ pub struct Decoder {
     /// The bytes of the current line that arrived in earlier inputs (unless `data_line`).
     partial: Vec<u8>,
     /// The current line is a `data` field that arrived in earlier inputs: its value so far
-    /// is at the end of `data` already, and `partial` is empty.
+    /// is at the end of the event's data already (in `data`, or in text mode decoded into
+    /// `data_text`), and `partial` is empty.
     data_line: bool,
-    /// The data buffer, as raw bytes: decoded as UTF-8 once, when the event is dispatched.
+    /// The data buffer, as raw bytes: decoded as UTF-8 once, when the event is dispatched
+    /// (in text mode, the raw rest of the data after `data_text`).
     data: Vec<u8>,
     /// The event type buffer (raw bytes).
     event_type: Vec<u8>,
@@ -127,6 +129,10 @@ pub struct Decoder {
     text_raw: usize,
     /// A character cut at the end of the last piece decoded into `data_text`.
     text_cut: Utf8Pieces,
+    /// The room the last owned text-mode event took: what `data_text` reserves when text
+    /// mode starts again (reserved then, not when the event is handed over, so that the
+    /// allocation can reuse the memory of that event, usually dropped by then).
+    text_room: usize,
     /// The event type lent last, as text (kept: the next event's is usually the same).
     type_text: String,
 }
@@ -168,6 +174,7 @@ impl Decoder {
             comment_text: String::new(),
             text_raw: 0,
             text_cut: Utf8Pieces::default(),
+            text_room: 0,
         }
     }
 
@@ -300,7 +307,7 @@ impl Decoder {
     /// assert_eq!(data, ["a", "b"]);
     /// ```
     ///
-    /// Bytes are decoded as UTF-8 once per event, invalid sequences becoming U+FFFD. Errors
+    /// Bytes are decoded as UTF-8 once, invalid sequences becoming U+FFFD. Errors
     /// are as for [`feed`](Self::feed).
     pub fn decode(&mut self, input: &[u8]) -> Progress<Result<Decoded, DecodeError>> {
         let (consumed, found) = self.step(input);
@@ -336,7 +343,8 @@ impl Decoder {
     }
 
     /// The found item, borrowed: each buffer is checked as UTF-8 once and lent as text as it
-    /// is (only invalid input is rewritten, lossily, into a spare buffer).
+    /// is (only invalid input is rewritten, lossily, into a spare buffer); an event of text
+    /// mode is lent from the text its data was decoded into.
     #[inline(always)]
     pub(super) fn borrow_found(&mut self, found: Found) -> Result<DecodedRef<'_>, DecodeError> {
         match found {
@@ -454,10 +462,11 @@ impl Decoder {
     }
 
     /// Starts a line not complete yet that is known to be a `data` field (its name, colon
-    /// and the byte after the colon have arrived): its value so far goes into `data`, and
-    /// the rest of the line follows it there as it arrives. So a long data line spanning
-    /// inputs is copied once. Returns false (and does nothing) for any other line, which the
-    /// caller keeps in `partial`.
+    /// and the byte after the colon have arrived): its value so far goes into the event's
+    /// data, and the rest of the line follows it there as it arrives. So a long data line
+    /// spanning inputs is copied once (but for short pieces kept raw before text mode
+    /// starts, decoded onto the text when it does). Returns false (and does nothing) for any
+    /// other line, which the caller keeps in `partial`.
     fn start_data_line(&mut self, line: &[u8]) -> bool {
         // Only once the optional space after the colon is decided (one more byte arrived).
         let Some(after) = line.strip_prefix(b"data:") else {
@@ -501,6 +510,7 @@ impl Decoder {
     fn text_piece(&mut self, piece: &[u8]) {
         if self.text_raw == 0 {
             self.data_text.clear();
+            self.data_text.reserve(self.text_room);
         }
         self.text_raw += self.data.len() + piece.len();
         self.text_cut.push(&mut self.data_text, &self.data);
@@ -687,8 +697,8 @@ impl Decoder {
         self.check_taken(event, new_id)
     }
 
-    /// The dispatched event of text mode, owned: it keeps `data_text`, the decoder gets a
-    /// new one as large (one allocation per event).
+    /// The dispatched event of text mode, owned: it keeps `data_text`; the decoder makes a
+    /// new one as large when text mode starts again (one allocation per event).
     fn take_text_event(&mut self) -> Result<MessageEvent, DecodeError> {
         let new_id = core::mem::take(&mut self.new_id);
         let id = if new_id {
@@ -696,8 +706,8 @@ impl Decoder {
         } else {
             self.last_id.as_bytes()
         };
-        let next = String::with_capacity(self.event_room(self.data_text.len(), id.len()));
-        let text = core::mem::replace(&mut self.data_text, next);
+        self.text_room = self.event_room(self.data_text.len(), id.len());
+        let text = core::mem::take(&mut self.data_text);
         let event = MessageEvent::around_text(text, &self.event_type, id);
         self.check_taken(event, new_id)
     }

@@ -14,8 +14,9 @@ pub(super) const DEFAULT_TYPE: &str = "message";
 /// A dispatched event (DOM's MessageEvent): type, data, last event ID.
 ///
 /// ONE heap allocation holds all three strings (one `String` with two split offsets), so a
-/// decoded event costs one allocation. Large data (4 KiB or more) is not even copied: the
-/// event keeps the buffer the decoder assembled it in.
+/// decoded event costs one allocation. Large data (4 KiB or more, or a data line that
+/// arrived in pieces of 1 KiB or more) is not even copied: the event keeps the buffer the
+/// decoder assembled it in.
 ///
 /// ```
 /// use sse_core::MessageEvent;
@@ -94,6 +95,11 @@ impl MessageEvent {
         push_lossy(&mut text, event_type);
         let type_end = text.len();
         push_lossy(&mut text, last_event_id);
+        if text.capacity() / 2 > text.len() {
+            // Sized for a larger event before (the decoder reserves what the last one
+            // took): the event does not keep over twice the memory it needs.
+            text.shrink_to_fit();
+        }
         Self {
             buf: text,
             data_end,
@@ -262,5 +268,28 @@ pub(super) fn push_lossy(dst: &mut String, bytes: &[u8]) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_around_text_keeps_at_most_twice_its_size() {
+        let mut text = String::with_capacity(64 * 1024);
+        text.push_str("€ data");
+        let event = MessageEvent::around_text(text, b"t\xFF", b"7");
+        assert_eq!(
+            (event.data(), event.event_type(), event.last_event_id()),
+            ("€ data", "t\u{FFFD}", "7")
+        );
+        assert!(event.buf.capacity() <= 2 * event.buf.len());
+        // Text that fills most of its room keeps it (no reallocation).
+        let mut text = String::with_capacity(100);
+        text.push_str(&"a".repeat(60));
+        let room = text.as_ptr();
+        let event = MessageEvent::around_text(text, b"", b"");
+        assert_eq!((event.buf.as_ptr(), event.event_type()), (room, "message"));
     }
 }

@@ -60,8 +60,9 @@ impl Utf8Pieces {
     }
 
     /// Completes the held character with the first bytes of `bytes`: appends it (or U+FFFD
-    /// if those bytes do not continue it) and returns the bytes after it, or `None` if it is
-    /// still cut (all of `bytes` taken).
+    /// if those bytes do not continue it) and returns the bytes still to decode (from the
+    /// first byte that did not continue it), or `None` if it is still cut (all of `bytes`
+    /// taken).
     #[cold]
     fn complete<'b>(&mut self, text: &mut String, bytes: &'b [u8]) -> Option<&'b [u8]> {
         let held = usize::from(self.len);
