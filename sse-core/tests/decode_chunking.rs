@@ -88,6 +88,31 @@ fn check_against_reference(input: &[u8], sizes: &[usize]) -> Result<(), TestCase
     Ok(())
 }
 
+/// With these limits, the items of `input` in chunks of `sizes` equal those of the whole
+/// input, and the borrowing API yields the same items as the owning one (comments on).
+fn check_limits_at_any_chunking(
+    input: &[u8],
+    sizes: &[usize],
+    max_line: usize,
+    max_event: usize,
+) -> Result<(), TestCaseError> {
+    let limits = Limits::default()
+        .with_max_line_len(max_line)
+        .with_max_event_size(max_event);
+    let whole = feed_sizes(
+        &mut Decoder::new().with_limits(limits),
+        input,
+        &[input.len().max(1)],
+    );
+    let chunked = feed_sizes(&mut Decoder::new().with_limits(limits), input, sizes);
+    prop_assert_eq!(&chunked, &whole);
+    let mut dec = Decoder::new().with_limits(limits).with_comments(true);
+    let borrowed = common::feed_chunks_ref(&mut dec, common::chunks(input, sizes));
+    let mut dec = Decoder::new().with_limits(limits).with_comments(true);
+    prop_assert_eq!(borrowed, feed_sizes(&mut dec, input, sizes));
+    Ok(())
+}
+
 /// Lines from the line layer alone, fed through a window over `input` as bytes arrive.
 fn line_layer(input: &[u8], sizes: &[usize]) -> Vec<String> {
     let mut dec = LineDecoder::new();
@@ -177,15 +202,7 @@ proptest! {
     /// With tight limits there is no reference, but the output must not depend on chunking.
     #[test]
     fn limits_are_chunking_independent(input in stream(), sizes in sizes(), max_line in 0usize..24, max_event in 0usize..24) {
-        let limits = Limits::default().with_max_line_len(max_line).with_max_event_size(max_event);
-        let whole = feed_sizes(&mut Decoder::new().with_limits(limits), &input, &[input.len().max(1)]);
-        let mut dec = Decoder::new().with_limits(limits);
-        let chunked = feed_sizes(&mut dec, &input, &sizes);
-        prop_assert_eq!(&chunked, &whole);
-        let mut dec = Decoder::new().with_limits(limits).with_comments(true);
-        let borrowed = common::feed_chunks_ref(&mut dec, common::chunks(&input, &sizes));
-        let owned = feed_sizes(&mut Decoder::new().with_limits(limits).with_comments(true), &input, &sizes);
-        prop_assert_eq!(borrowed, owned);
+        check_limits_at_any_chunking(&input, &sizes, max_line, max_event)?;
     }
 }
 
@@ -239,13 +256,7 @@ proptest! {
         max_line in 0usize..4000,
         max_event in 0usize..6000,
     ) {
-        let limits = Limits::default().with_max_line_len(max_line).with_max_event_size(max_event);
-        let whole = feed_sizes(&mut Decoder::new().with_limits(limits), &input, &[input.len().max(1)]);
-        let chunked = feed_sizes(&mut Decoder::new().with_limits(limits), &input, &sizes);
-        prop_assert_eq!(&chunked, &whole);
-        let mut dec = Decoder::new().with_limits(limits);
-        let borrowed = common::feed_chunks_ref(&mut dec, common::chunks(&input, &sizes));
-        prop_assert_eq!(borrowed, chunked);
+        check_limits_at_any_chunking(&input, &sizes, max_line, max_event)?;
     }
 }
 

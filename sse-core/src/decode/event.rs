@@ -676,12 +676,7 @@ impl Decoder {
     /// buffer itself when large).
     fn take_event(&mut self) -> Result<MessageEvent, DecodeError> {
         let new_id = core::mem::take(&mut self.new_id);
-        // A new id is checked as UTF-8 with the event, then copied back as the last event ID.
-        let id = if new_id {
-            &self.id_buf[..]
-        } else {
-            self.last_id.as_bytes()
-        };
+        let id = event_id(new_id, &self.id_buf, &self.last_id);
         let event = if self.data.len() < TAKE_DATA_AT {
             MessageEvent::from_raw(&self.event_type, &self.data, id)
         } else {
@@ -701,11 +696,7 @@ impl Decoder {
     /// new one as large when text mode starts again (one allocation per event).
     fn take_text_event(&mut self) -> Result<MessageEvent, DecodeError> {
         let new_id = core::mem::take(&mut self.new_id);
-        let id = if new_id {
-            &self.id_buf[..]
-        } else {
-            self.last_id.as_bytes()
-        };
+        let id = event_id(new_id, &self.id_buf, &self.last_id);
         self.text_room = self.event_room(self.data_text.len(), id.len());
         let text = core::mem::take(&mut self.data_text);
         let event = MessageEvent::around_text(text, &self.event_type, id);
@@ -748,6 +739,14 @@ impl Decoder {
         }
         Ok(event)
     }
+}
+
+/// The last event ID of an owned event: the raw `id` field's value when the event set a
+/// new one (checked as UTF-8 with the event, then copied back as the last event ID), else
+/// the last event ID as it was.
+#[inline(always)]
+fn event_id<'a>(new_id: bool, id_buf: &'a [u8], last_id: &'a str) -> &'a [u8] {
+    if new_id { id_buf } else { last_id.as_bytes() }
 }
 
 /// `bytes` as text: borrowed as it is when valid UTF-8; otherwise decoded lossily into
