@@ -8,9 +8,9 @@
 //!   `EncodedEvent` (feature `bytes`) is an event encoded once and shared by reference count.
 //! - **Decoder**: follows the WHATWG "interpreting an event stream" algorithm at any
 //!   chunking, in linear time and bounded memory: with `alloc`, `Decoder` yields owned
-//!   `MessageEvent`s (one allocation each, `Decoder::feed`) or lends `MessageEventRef`s
-//!   (no allocation, `Decoder::feed_ref`); the zero-copy line layer
-//!   ([`line::LineDecoder`]) needs no allocator at all.
+//!   `MessageEvent`s (at most one allocation each, none for short events; `Decoder::feed`)
+//!   or lends `MessageEventRef`s (no allocation, `Decoder::feed_ref`); the zero-copy line
+//!   layer ([`line::LineDecoder`]) needs no allocator at all.
 //!
 //! Framework adapters (`sse-hyper`, `sse-axum`, `sse-warp`) are thin glue over this crate.
 //!

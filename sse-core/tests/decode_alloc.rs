@@ -42,11 +42,11 @@ fn fewest<T>(mut f: impl FnMut() -> T) -> (T, usize) {
 const EVENTS: usize = 10_000;
 const CHUNK: usize = 4096;
 
-fn stream(first_id: usize, events: usize) -> Vec<u8> {
+/// `events` events with ids from `first_id`, each with a JSON object holding `value`.
+fn stream(first_id: usize, events: usize, value: &str) -> Vec<u8> {
     let mut out = Vec::new();
     for n in first_id..first_id + events {
-        let event =
-            format!("event: tick\nid: {n}\ndata: {{\"seq\":{n},\"v\":\"abcdefghijk\"}}\n\n");
+        let event = format!("event: tick\nid: {n}\ndata: {{\"seq\":{n},\"v\":\"{value}\"}}\n\n");
         out.extend_from_slice(event.as_bytes());
     }
     out
@@ -106,8 +106,11 @@ fn count_lines(input: &[u8]) -> usize {
 fn allocations_per_event() {
     // Warm-up: longer ids and data size the buffers, and feeding it one byte at a time leaves
     // every line partial once, sizing the partial-line buffer.
-    let warm_up = stream(100_000, 20);
-    let input = stream(1, EVENTS);
+    let warm_up = stream(100_000, 20, &"w".repeat(60));
+    // Short events (at most 52 bytes of text each) fit inline in their `MessageEvent`.
+    let input = stream(1, EVENTS, "abcdefghijk");
+    // Longer ones take one allocation each.
+    let long_input = stream(1, EVENTS, &"abcdefghijk".repeat(3));
     let mut dec = Decoder::new();
     let mut events = 0;
     for byte in warm_up.chunks(1) {
@@ -118,11 +121,14 @@ fn allocations_per_event() {
     let (events, allocs) = fewest(|| decode_events(&mut dec, &input));
     assert_eq!(events, EVENTS);
     println!(
-        "event layer: {allocs} allocations for {EVENTS} events ({} bytes in {CHUNK}-byte chunks)",
+        "event layer, short events: {allocs} allocations for {EVENTS} events ({} bytes in {CHUNK}-byte chunks)",
         input.len()
     );
-    assert!(allocs <= EVENTS, "{allocs} allocations for {EVENTS} events");
-    assert!(allocs > 0, "the counter works");
+    assert_eq!(allocs, 0, "short events are kept inline");
+    let (events, allocs) = fewest(|| decode_events(&mut dec, &long_input));
+    assert_eq!(events, EVENTS);
+    println!("event layer, longer events: {allocs} allocations for {EVENTS} events");
+    assert_eq!(allocs, EVENTS, "one allocation per longer event");
 
     // The borrowing API: no allocation at all once the buffers have grown.
     let (events, allocs) = fewest(|| decode_events_ref(&mut dec, &input));

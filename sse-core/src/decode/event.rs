@@ -50,8 +50,9 @@ pub(super) type Step = Option<Found>;
 /// more, they are decoded as UTF-8 as they arrive, and the event is handed over as the
 /// `String` they were decoded into, without a second pass), any other line into a buffer
 /// bounded by [`Limits::max_line_len`]. Its buffers are reused from event to event,
-/// so after warm-up a small event costs one allocation (the [`MessageEvent`]) through
-/// [`feed`](Self::feed) or [`decode`](Self::decode), and none through
+/// so after warm-up an event costs at most one allocation (the [`MessageEvent`]'s, none
+/// for one of up to 52 bytes of text) through [`feed`](Self::feed) or
+/// [`decode`](Self::decode), and none through
 /// [`feed_ref`](Self::feed_ref) or [`decode_ref`](Self::decode_ref).
 ///
 /// ```
@@ -672,8 +673,8 @@ impl Decoder {
         Found::TextEvent
     }
 
-    /// The dispatched event, owned: one allocation (a copy of small data, or the data
-    /// buffer itself when large).
+    /// The dispatched event, owned: at most one allocation (a copy of small data, inline
+    /// when short, or the data buffer itself when large).
     fn take_event(&mut self) -> Result<MessageEvent, DecodeError> {
         let new_id = core::mem::take(&mut self.new_id);
         let id = event_id(new_id, &self.id_buf, &self.last_id);

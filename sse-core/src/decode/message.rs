@@ -3,7 +3,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::hash::{Hash, Hasher};
 use core::time::Duration;
+
+use arrayvec::ArrayString;
 
 use crate::part::{part, part_str};
 use crate::utf8::utf8;
@@ -13,10 +16,12 @@ pub(super) const DEFAULT_TYPE: &str = "message";
 
 /// A dispatched event (DOM's MessageEvent): type, data, last event ID.
 ///
-/// ONE heap allocation holds all three strings (one `String` with two split offsets), so a
-/// decoded event costs one allocation. Large data (4 KiB or more, or a data line that
-/// arrived in pieces of 1 KiB or more) is not even copied: the event keeps the buffer the
-/// decoder assembled it in.
+/// The three strings are kept together, with two split offsets: inline when they take at
+/// most 52 bytes together (no allocation: ticks, counters, short JSON), else in ONE heap
+/// allocation, so a decoded event costs at most one. Large data (4 KiB or more, or a data
+/// line that arrived in pieces of 1 KiB or more) is not even copied: the event keeps the
+/// buffer the decoder assembled it in. Events compare and hash by their strings, wherever
+/// they are kept.
 ///
 /// ```
 /// use sse_core::MessageEvent;
@@ -30,16 +35,52 @@ pub(super) const DEFAULT_TYPE: &str = "message";
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MessageEvent {
     /// Data, type and last event ID, in that order.
-    buf: String,
+    buf: EventText,
     /// End of the data in `buf`.
     data_end: usize,
     /// End of the type in `buf`.
     type_end: usize,
 }
 
+/// How many bytes of text (data, type and id together) an event holds without an
+/// allocation.
+const INLINE: usize = 52;
+
+/// The text of a [`MessageEvent`]: inline when short (no allocation), else on the heap.
+/// Compared and hashed as text, whichever it is.
+#[derive(Clone)]
+enum EventText {
+    Inline(ArrayString<INLINE>),
+    Heap(String),
+}
+
+impl EventText {
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self {
+            EventText::Inline(text) => text,
+            EventText::Heap(text) => text,
+        }
+    }
+}
+
+impl PartialEq for EventText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for EventText {}
+
+impl Hash for EventText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
 impl MessageEvent {
-    /// An event with these strings, in one allocation. An empty `event_type` means
-    /// `"message"`, as in a stream.
+    /// An event with these strings (inline when short, else in one allocation). An empty
+    /// `event_type` means `"message"`, as in a stream.
     pub fn new(event_type: &str, data: &str, last_event_id: &str) -> Self {
         Self::from_raw(
             event_type.as_bytes(),
@@ -48,13 +89,49 @@ impl MessageEvent {
         )
     }
 
-    /// The event from raw parts, copied into one new allocation.
+    /// The event from raw parts, copied inline when short, else into one new allocation.
+    #[inline(always)]
     pub(super) fn from_raw(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Self {
+        if let Some(event) = Self::inline(event_type, data, last_event_id) {
+            return event;
+        }
         let mut buf = Vec::with_capacity(
             data.len() + event_type.len().max(DEFAULT_TYPE.len()) + last_event_id.len(),
         );
         buf.extend_from_slice(data);
         Self::around_data(buf, event_type, last_event_id)
+    }
+
+    /// The event from raw parts, inline: `None` when they are too long for it or not valid
+    /// UTF-8 (then made on the heap, lossily).
+    #[inline(always)]
+    fn inline(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Option<Self> {
+        let event_type = if event_type.is_empty() {
+            DEFAULT_TYPE.as_bytes()
+        } else {
+            event_type
+        };
+        let data_end = data.len();
+        let type_end = data_end + event_type.len();
+        let end = type_end + last_event_id.len();
+        if end > INLINE {
+            return None;
+        }
+        let mut raw = [0; INLINE];
+        raw.get_mut(..data_end)?.copy_from_slice(data);
+        raw.get_mut(data_end..type_end)?.copy_from_slice(event_type);
+        raw.get_mut(type_end..end)?.copy_from_slice(last_event_id);
+        let text = core::str::from_utf8(raw.get(..end)?).ok()?;
+        if !(text.is_char_boundary(data_end) && text.is_char_boundary(type_end)) {
+            return None;
+        }
+        let mut inline = ArrayString::new();
+        inline.try_push_str(text).ok()?;
+        Some(Self {
+            buf: EventText::Inline(inline),
+            data_end,
+            type_end,
+        })
     }
 
     /// The event whose data is all of `buf`: the type and id are appended, and the whole is
@@ -74,7 +151,7 @@ impl MessageEvent {
         match String::from_utf8(buf) {
             // Valid as a whole and split at character boundaries: each part is valid.
             Ok(buf) if buf.is_char_boundary(data_end) && buf.is_char_boundary(type_end) => Self {
-                buf,
+                buf: EventText::Heap(buf),
                 data_end,
                 type_end,
             },
@@ -101,7 +178,7 @@ impl MessageEvent {
             text.shrink_to_fit();
         }
         Self {
-            buf: text,
+            buf: EventText::Heap(text),
             data_end,
             type_end,
         }
@@ -119,7 +196,7 @@ impl MessageEvent {
         fixed.push_str(&event_type);
         fixed.push_str(&id);
         Self {
-            buf: fixed,
+            buf: EventText::Heap(fixed),
             data_end: data.len(),
             type_end: data.len() + event_type.len(),
         }
@@ -128,7 +205,7 @@ impl MessageEvent {
     /// The event type: the stream's `event` field, or `"message"` when it set none.
     #[inline]
     pub fn event_type(&self) -> &str {
-        part_str(&self.buf, self.data_end..self.type_end)
+        part_str(self.buf.as_str(), self.data_end..self.type_end)
     }
 
     /// The lengths of the data and of the event type, in bytes (what the event-size limit
@@ -141,13 +218,13 @@ impl MessageEvent {
     /// The data: the `data` values joined with LF.
     #[inline]
     pub fn data(&self) -> &str {
-        part_str(&self.buf, ..self.data_end)
+        part_str(self.buf.as_str(), ..self.data_end)
     }
 
     /// The last event ID at the time of dispatch (`""` when none).
     #[inline]
     pub fn last_event_id(&self) -> &str {
-        part_str(&self.buf, self.type_end..)
+        part_str(self.buf.as_str(), self.type_end..)
     }
 }
 
@@ -273,7 +350,36 @@ pub(super) fn push_lossy(dst: &mut String, bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+
+    #[test]
+    fn short_events_are_inline_and_compare_as_text_wherever_kept() {
+        use core::hash::BuildHasher;
+        let fits = "d".repeat(INLINE - 4 - 1);
+        let event = MessageEvent::new("tick", &fits, "7");
+        assert!(matches!(event.buf, EventText::Inline(_)));
+        assert_eq!(
+            (event.event_type(), event.data(), event.last_event_id()),
+            ("tick", &*fits, "7")
+        );
+        let over = MessageEvent::new("tick", &fits, "78");
+        assert!(matches!(over.buf, EventText::Heap(_)));
+        // Invalid input is decoded lossily on the heap, even when short: equal (and hashed
+        // alike) to the same text kept inline.
+        let lossy = MessageEvent::from_raw(b"t", b"a\xFF", b"");
+        let inline = MessageEvent::new("t", "a\u{FFFD}", "");
+        assert!(
+            matches!(lossy.buf, EventText::Heap(_)) && matches!(inline.buf, EventText::Inline(_))
+        );
+        assert_eq!(lossy, inline);
+        let hasher = std::hash::RandomState::new();
+        assert_eq!(hasher.hash_one(&lossy), hasher.hash_one(&inline));
+        // A character split between the parts' raw bytes is not kept inline as it is.
+        let split = MessageEvent::from_raw(b"\xA9", b"\xC3", b"");
+        assert_eq!((split.data(), split.event_type()), ("\u{FFFD}", "\u{FFFD}"));
+    }
 
     #[test]
     fn an_event_around_text_keeps_at_most_twice_its_size() {
@@ -284,12 +390,18 @@ mod tests {
             (event.data(), event.event_type(), event.last_event_id()),
             ("€ data", "t\u{FFFD}", "7")
         );
-        assert!(event.buf.capacity() <= 2 * event.buf.len());
+        let EventText::Heap(text) = &event.buf else {
+            panic!("a text-mode event is on the heap")
+        };
+        assert!(text.capacity() <= 2 * text.len());
         // Text that fills most of its room keeps it (no reallocation).
         let mut text = String::with_capacity(100);
         text.push_str(&"a".repeat(60));
         let room = text.as_ptr();
         let event = MessageEvent::around_text(text, b"", b"");
-        assert_eq!((event.buf.as_ptr(), event.event_type()), (room, "message"));
+        assert_eq!(
+            (event.buf.as_str().as_ptr(), event.event_type()),
+            (room, "message")
+        );
     }
 }
