@@ -107,10 +107,10 @@ fn allocations_per_event() {
     // Warm-up: longer ids and data size the buffers, and feeding it one byte at a time leaves
     // every line partial once, sizing the partial-line buffer.
     let warm_up = stream(100_000, 20, &"w".repeat(60));
-    // Short events (at most 52 bytes of text each) fit inline in their `MessageEvent`.
+    // Short events (at most 56 bytes of text each) fit inline in their `MessageEvent`.
     let input = stream(1, EVENTS, "abcdefghijk");
     // Longer ones take one allocation each.
-    let long_input = stream(1, EVENTS, &"abcdefghijk".repeat(3));
+    let long_input = stream(1, EVENTS, &"abcdefghijk".repeat(4));
     let mut dec = Decoder::new();
     let mut events = 0;
     for byte in warm_up.chunks(1) {

@@ -51,7 +51,7 @@ pub(super) type Step = Option<Found>;
 /// `String` they were decoded into, without a second pass), any other line into a buffer
 /// bounded by [`Limits::max_line_len`]. Its buffers are reused from event to event,
 /// so after warm-up an event costs at most one allocation (the [`MessageEvent`]'s, none
-/// for one of up to 52 bytes of text) through [`feed`](Self::feed) or
+/// for one of up to 56 bytes of text) through [`feed`](Self::feed) or
 /// [`decode`](Self::decode), and none through
 /// [`feed_ref`](Self::feed_ref) or [`decode_ref`](Self::decode_ref).
 ///

@@ -16,9 +16,9 @@ pub(super) const DEFAULT_TYPE: &str = "message";
 
 /// A dispatched event (DOM's MessageEvent): type, data, last event ID.
 ///
-/// The three strings are kept together, with two split offsets: inline when they take at
-/// most 52 bytes together (no allocation: ticks, counters, short JSON), else in ONE heap
-/// allocation, so a decoded event costs at most one. Large data (4 KiB or more, or a data
+/// The three strings are kept together, with two split offsets: inline when they are valid
+/// UTF-8 of at most 56 bytes together (no allocation: ticks, counters, short JSON), else in
+/// ONE heap allocation, so a decoded event costs at most one. Large data (4 KiB or more, or a data
 /// line that arrived in pieces of 1 KiB or more) is not even copied: the event keeps the
 /// buffer the decoder assembled it in. Events compare and hash by their strings, wherever
 /// they are kept.
@@ -43,8 +43,11 @@ pub struct MessageEvent {
 }
 
 /// How many bytes of text (data, type and id together) an event holds without an
-/// allocation.
-const INLINE: usize = 52;
+/// allocation: as many as fit in the room a `String` and the tag leave (the event is 80
+/// bytes either way).
+const INLINE: usize = 56;
+
+const _: () = assert!(core::mem::size_of::<MessageEvent>() <= 80);
 
 /// The text of a [`MessageEvent`]: inline when short (no allocation), else on the heap.
 /// Compared and hashed as text, whichever it is.
@@ -103,7 +106,8 @@ impl MessageEvent {
     }
 
     /// The event from raw parts, inline: `None` when they are too long for it or not valid
-    /// UTF-8 (then made on the heap, lossily).
+    /// UTF-8 (then made on the heap, lossily). The parts are joined on the stack and checked
+    /// in one pass (one call is cheaper than one per part, measured).
     #[inline(always)]
     fn inline(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Option<Self> {
         let event_type = if event_type.is_empty() {
@@ -122,6 +126,7 @@ impl MessageEvent {
         raw.get_mut(data_end..type_end)?.copy_from_slice(event_type);
         raw.get_mut(type_end..end)?.copy_from_slice(last_event_id);
         let text = core::str::from_utf8(raw.get(..end)?).ok()?;
+        // Valid as a whole and split at character boundaries: each part is valid.
         if !(text.is_char_boundary(data_end) && text.is_char_boundary(type_end)) {
             return None;
         }
