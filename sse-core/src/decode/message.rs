@@ -14,13 +14,23 @@ use crate::utf8::utf8;
 /// The type of an event whose stream set none.
 pub(super) const DEFAULT_TYPE: &str = "message";
 
+/// An event type as a stream sets it, or [`DEFAULT_TYPE`] when it set none (empty).
+#[inline(always)]
+fn type_or_default(event_type: &[u8]) -> &[u8] {
+    if event_type.is_empty() {
+        DEFAULT_TYPE.as_bytes()
+    } else {
+        event_type
+    }
+}
+
 /// A dispatched event (DOM's MessageEvent): type, data, last event ID.
 ///
 /// The three strings are kept together, with two split offsets: inline when they are valid
 /// UTF-8 of at most 56 bytes together (no allocation: ticks, counters, short JSON), else in
-/// ONE heap allocation, so a decoded event costs at most one. Large data (4 KiB or more, or a data
-/// line that arrived in pieces of 1 KiB or more) is not even copied: the event keeps the
-/// buffer the decoder assembled it in. Events compare and hash by their strings, wherever
+/// ONE heap allocation, so a decoded event costs at most one. Large data (4 KiB or more, or
+/// a data line that arrived in pieces of 1 KiB or more) is not even copied: the event keeps
+/// the buffer the decoder assembled it in. Events compare and hash by their strings, wherever
 /// they are kept.
 ///
 /// ```
@@ -110,11 +120,7 @@ impl MessageEvent {
     /// in one pass (one call is cheaper than one per part, measured).
     #[inline(always)]
     fn inline(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Option<Self> {
-        let event_type = if event_type.is_empty() {
-            DEFAULT_TYPE.as_bytes()
-        } else {
-            event_type
-        };
+        let event_type = type_or_default(event_type);
         let data_end = data.len();
         let type_end = data_end + event_type.len();
         let end = type_end + last_event_id.len();
@@ -144,11 +150,7 @@ impl MessageEvent {
     /// each part on its own, as its lines were on the wire.
     #[inline(always)]
     pub(super) fn around_data(mut buf: Vec<u8>, event_type: &[u8], last_event_id: &[u8]) -> Self {
-        let event_type = if event_type.is_empty() {
-            DEFAULT_TYPE.as_bytes()
-        } else {
-            event_type
-        };
+        let event_type = type_or_default(event_type);
         let data_end = buf.len();
         buf.extend_from_slice(event_type);
         let type_end = buf.len();
@@ -168,11 +170,7 @@ impl MessageEvent {
     /// The event whose data is all of `text` (decoded already): the type and id are
     /// decoded onto its end, each on its own (lossily, as their lines were on the wire).
     pub(super) fn around_text(mut text: String, event_type: &[u8], last_event_id: &[u8]) -> Self {
-        let event_type = if event_type.is_empty() {
-            DEFAULT_TYPE.as_bytes()
-        } else {
-            event_type
-        };
+        let event_type = type_or_default(event_type);
         let data_end = text.len();
         push_lossy(&mut text, event_type);
         let type_end = text.len();
