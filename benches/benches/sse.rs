@@ -92,9 +92,11 @@ fn decode_groups(c: &mut Criterion) {
                 });
             });
         }
-        group.bench_function("floor_memchr", |b| {
-            b.iter(|| black_box(decode::floor_memchr(black_box(chunks))));
-        });
+        for name in decode::FLOORS {
+            group.bench_function(name, |b| {
+                b.iter(|| black_box(decode::floor(name, black_box(chunks))));
+            });
+        }
         group.finish();
     }
 }

@@ -13,7 +13,7 @@ use eventsource_stream::Eventsource as _;
 use futures_util::Stream;
 
 /// The implementations, in the order the groups and tables list them.
-pub const IMPLS: [&str; 10] = [
+pub const IMPLS: [&str; 11] = [
     "sse_core",
     "sse_core_ref",
     "hand_written",
@@ -24,6 +24,7 @@ pub const IMPLS: [&str; 10] = [
     "sseer",
     "async_sse",
     "floor_memchr",
+    "floor_utf8",
 ];
 
 /// sse-core's sans-IO `Decoder`, fed each chunk until it is consumed.
@@ -190,25 +191,94 @@ pub fn async_sse(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
 /// must; a line whole in its chunk is not copied. It parses nothing and builds no event: no
 /// decoder can be faster. Returns the number of line ends.
 pub fn floor_memchr(chunks: &[Bytes]) -> usize {
-    let mut partial: Vec<u8> = Vec::new();
-    let mut line_ends = 0;
+    let mut lines = FloorLines::default();
     for chunk in chunks {
+        lines.push(chunk);
+    }
+    lines.line_ends
+}
+
+/// The floors' line search: the line ends found so far, and the start of a line that spans
+/// chunks.
+#[derive(Default)]
+struct FloorLines {
+    partial: Vec<u8>,
+    line_ends: usize,
+}
+
+impl FloorLines {
+    fn push(&mut self, chunk: &[u8]) {
         let mut start = 0;
         for at in memchr::memchr2_iter(b'\n', b'\r', chunk) {
-            line_ends += 1;
-            if !partial.is_empty() {
-                partial.extend_from_slice(&chunk[start..at]);
-                std::hint::black_box(partial.as_slice());
-                partial.clear();
+            self.line_ends += 1;
+            if !self.partial.is_empty() {
+                self.partial.extend_from_slice(&chunk[start..at]);
+                std::hint::black_box(self.partial.as_slice());
+                self.partial.clear();
             }
             start = at + 1;
         }
-        partial.extend_from_slice(&chunk[start..]);
+        self.partial.extend_from_slice(&chunk[start..]);
     }
-    line_ends
 }
 
-/// The decoders among [`IMPLS`] (all but the floor, which decodes nothing).
+/// The floor of a decoder that hands out text: [`floor_memchr`], plus a UTF-8 check
+/// (simdutf8, as sse-core and sse-stream use) of every byte, one call per chunk (a character
+/// cut between chunks is carried over): the least checking a decoder can do that lends or
+/// owns its events' text as `str`. Returns the number of line ends; panics on invalid UTF-8.
+///
+/// A floor for chunks of some size only: on chunks of a few bytes, a call per chunk costs
+/// more than a decoder that checks each of its values once.
+pub fn floor_utf8(chunks: &[Bytes]) -> usize {
+    let mut lines = FloorLines::default();
+    let mut held = Vec::new();
+    for chunk in chunks {
+        check_utf8(&mut held, chunk);
+        lines.push(chunk);
+    }
+    assert!(held.is_empty(), "the floor's inputs are UTF-8");
+    lines.line_ends
+}
+
+/// Checks `chunk` as UTF-8, after the first bytes of a character cut at the end of the chunk
+/// before (`held`); leaves in `held` those of a character cut at its end.
+fn check_utf8(held: &mut Vec<u8>, chunk: &[u8]) {
+    let mut rest = chunk;
+    if !held.is_empty() {
+        let more = rest
+            .iter()
+            .take(3)
+            .take_while(|&&b| b & 0xC0 == 0x80)
+            .count();
+        held.extend_from_slice(&rest[..more]);
+        rest = &rest[more..];
+        match simdutf8::compat::from_utf8(held) {
+            Ok(_) => held.clear(),
+            Err(e) if e.error_len().is_none() && rest.is_empty() => return,
+            Err(_) => panic!("the floor's inputs are UTF-8"),
+        }
+    }
+    if simdutf8::basic::from_utf8(rest).is_err() {
+        match simdutf8::compat::from_utf8(rest) {
+            Err(e) if e.error_len().is_none() => held.extend_from_slice(&rest[e.valid_up_to()..]),
+            _ => panic!("the floor's inputs are UTF-8"),
+        }
+    }
+}
+
+/// The floors among [`IMPLS`]: they find the lines and decode nothing.
+pub const FLOORS: [&str; 2] = ["floor_memchr", "floor_utf8"];
+
+/// Runs floor `name` (one of [`FLOORS`]) over `chunks`; returns the number of line ends.
+pub fn floor(name: &str, chunks: &[Bytes]) -> usize {
+    match name {
+        "floor_memchr" => floor_memchr(chunks),
+        "floor_utf8" => floor_utf8(chunks),
+        other => panic!("unknown floor {other}"),
+    }
+}
+
+/// The decoders among [`IMPLS`] (all but the [`FLOORS`]).
 pub const DECODERS: [&str; 9] = [
     "sse_core",
     "sse_core_ref",
@@ -239,10 +309,10 @@ pub fn decode_with(name: &str, chunks: &[Bytes], on_event: impl FnMut(&str, &str
 }
 
 /// Runs implementation `name` over `chunks` and returns how many events it dispatched and the
-/// sum of their data lengths. For the floor: the number of line ends, and 0.
+/// sum of their data lengths. For a floor: the number of line ends, and 0.
 pub fn run(name: &str, chunks: &[Bytes]) -> (usize, usize) {
-    if name == "floor_memchr" {
-        return (floor_memchr(chunks), 0);
+    if FLOORS.contains(&name) {
+        return (floor(name, chunks), 0);
     }
     let (mut events, mut data_len) = (0, 0);
     decode_with(name, chunks, |_, data, _| {
@@ -250,4 +320,32 @@ pub fn run(name: &str, chunks: &[Bytes]) -> (usize, usize) {
         data_len += data.len();
     });
     (events, data_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_utf8_floor_checks_characters_cut_between_chunks() {
+        let stream = "data: é€😀\n\ndata: x€\r\n".as_bytes();
+        let line_ends = 4; // CR and LF bytes, as the floors count them
+        for cut in 0..=stream.len() {
+            for second in cut..=stream.len() {
+                let chunks = [&stream[..cut], &stream[cut..second], &stream[second..]]
+                    .map(Bytes::copy_from_slice);
+                assert_eq!(floor_utf8(&chunks), line_ends, "cut at {cut} and {second}");
+                assert_eq!(floor_memchr(&chunks), line_ends);
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "UTF-8")]
+    fn the_utf8_floor_refuses_invalid_text() {
+        floor_utf8(&[
+            Bytes::from_static(b"data: \xC3"),
+            Bytes::from_static(b"(\n"),
+        ]);
+    }
 }

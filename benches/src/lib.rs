@@ -7,8 +7,9 @@
 //!   and a hand-written memchr floor.
 //! - [`decode`]: sse-core's `Decoder`, sse-stream 0.3, eventsource-stream 0.2, PizzasBear's
 //!   sse-core 0.2 (renamed `sse-core-pizzasbear`), sse-parse 0.1, sseer 0.3, async-sse 5,
-//!   the [`hand_written`](mod@hand_written) baseline, and a memchr/memcpy floor that finds
-//!   line ends and copies the lines that span chunks.
+//!   the [`hand_written`](mod@hand_written) baseline, and two floors: a memchr/memcpy floor
+//!   that finds line ends and copies the lines that span chunks, and the same plus the
+//!   UTF-8 check (simdutf8) that any decoder handing out text must make.
 //! - [`hand_written`](mod@hand_written): a plain zero-allocation decoder, the baseline of
 //!   issue 13's decode goals.
 //! - [`reference`](mod@reference): a small whole-buffer WHATWG parser, independent of every implementation,

@@ -56,14 +56,16 @@ fn main() {
                 }),
             ));
         }
-        impls.push((
-            "floor_memchr",
-            Box::new(move || {
-                let start = Instant::now();
-                black_box(decode::floor_memchr(black_box(chunks)));
-                start.elapsed().as_secs_f64() * 1e6
-            }),
-        ));
+        for name in decode::FLOORS {
+            impls.push((
+                name,
+                Box::new(move || {
+                    let start = Instant::now();
+                    black_box(decode::floor(name, black_box(chunks)));
+                    start.elapsed().as_secs_f64() * 1e6
+                }),
+            ));
+        }
         print_group(input.group, "µs/stream", &interleave(rounds, impls));
     }
 }
@@ -165,8 +167,9 @@ fn interleave(rounds: usize, mut impls: Vec<Timed<'_>>) -> Vec<(&'static str, f6
         .collect()
 }
 
-/// One markdown table: each implementation's median, and its ratio to the floor and to the
-/// hand-written decoder (decoding) or to `sse_core_vec` (encoding).
+/// One markdown table: each implementation's median, and its ratio to the floor (decoding:
+/// to both floors) and to the hand-written decoder (decoding) or to `sse_core_vec`
+/// (encoding).
 fn print_group(group: &str, unit: &str, medians: &[(&'static str, f64)]) {
     let of = |name: &str| medians.iter().find(|(n, _)| *n == name).map(|(_, m)| *m);
     let floor = of("floor_memchr").unwrap_or(f64::NAN);
@@ -174,12 +177,23 @@ fn print_group(group: &str, unit: &str, medians: &[(&'static str, f64)]) {
         Some(hand) => ("hand_written", hand),
         None => ("sse_core_vec", of("sse_core_vec").unwrap_or(f64::NAN)),
     };
+    // Decoding has a second floor, which checks the text as UTF-8 too.
+    let utf8_floor = of("floor_utf8");
+    let utf8_head = if utf8_floor.is_some() {
+        " x floor_utf8 |"
+    } else {
+        ""
+    };
     println!("**`{group}`**\n");
-    println!("| implementation | median ({unit}) | x floor | x {base_name} |");
-    println!("|---|---:|---:|---:|");
+    println!("| implementation | median ({unit}) | x floor |{utf8_head} x {base_name} |");
+    println!(
+        "|---|---:|---:|{}---:|",
+        if utf8_floor.is_some() { "---:|" } else { "" }
+    );
     for (name, median) in medians {
+        let utf8_cell = utf8_floor.map_or(String::new(), |f| format!(" {:.2}x |", median / f));
         println!(
-            "| {name} | {median:.1} | {:.2}x | {:.2}x |",
+            "| {name} | {median:.1} | {:.2}x |{utf8_cell} {:.2}x |",
             median / floor,
             median / base
         );
