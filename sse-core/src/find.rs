@@ -9,7 +9,7 @@
 use memchr::{memchr, memchr2, memchr3};
 
 /// How many leading bytes are searched with SWAR before handing over to `memchr`.
-const SHORT: usize = 64;
+pub(crate) const SHORT: usize = 64;
 
 const ONES: u64 = u64::from_le_bytes([0x01; 8]);
 const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
@@ -76,6 +76,13 @@ pub(crate) fn find_break(hay: &[u8]) -> Option<usize> {
         |b| b == b'\n' || b == b'\r',
         |rest| memchr2(b'\n', b'\r', rest),
     )
+}
+
+/// The first CR or LF in `hay`, when it is likely to be past the first [`SHORT`] bytes (the
+/// line before was that long): straight to `memchr2`, without the word-at-a-time head.
+#[inline]
+pub(crate) fn find_break_far(hay: &[u8]) -> Option<usize> {
+    memchr2(b'\n', b'\r', hay)
 }
 
 /// The first CR, LF or NUL in `hay`.

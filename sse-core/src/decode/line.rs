@@ -6,7 +6,7 @@
 //! ending) and the colon/space rule of [`parse_line`]. Interpreting the fields is the job of
 //! the event layer (`Decoder`, with the `alloc` feature).
 
-use crate::find::{find_break, find_byte};
+use crate::find::{SHORT, find_break, find_break_far, find_byte};
 use crate::part::part;
 
 use super::limits::{Limits, LineTooLong};
@@ -134,6 +134,9 @@ pub struct LineDecoder {
     skip_lf: bool,
     /// An over-long line is being discarded up to its line ending.
     discarding: bool,
+    /// The last line found was longer than the word-at-a-time head of the line-break search:
+    /// the next search goes straight to `memchr` (long lines tend to follow long lines).
+    long_lines: bool,
     /// Bytes examined so far (for the linear-time tests; only counted in their builds).
     #[cfg(any(test, fuzzing))]
     examined: u64,
@@ -171,6 +174,7 @@ impl LineDecoder {
             bom: 0,
             skip_lf: false,
             discarding: false,
+            long_lines: false,
             #[cfg(any(test, fuzzing))]
             examined: 0,
         }
@@ -312,9 +316,15 @@ impl LineDecoder {
         let so_far = base + pos - start;
         let budget = self.max.saturating_add(1).saturating_sub(so_far);
         let hay = part(new, pos..new.len().min(pos.saturating_add(budget)));
-        match find_break(hay) {
+        let found = if self.long_lines {
+            find_break_far(hay)
+        } else {
+            find_break(hay)
+        };
+        match found {
             Some(i) => {
                 self.examine(i as u64 + 1);
+                self.long_lines = so_far + i > SHORT;
                 let eol = pos + i;
                 let next = self.after_line_end(new, eol);
                 self.retained = 0;
@@ -486,6 +496,23 @@ mod tests {
         ];
         assert_eq!(got[..5], want);
         assert_eq!(got.len(), 6); // the final lone CR ends a blank line too
+    }
+
+    #[test]
+    fn long_and_short_lines_alternate() {
+        // Lines around the word-at-a-time head of the search (after a long line, the next
+        // search goes straight to memchr), each ending in any of the three line ends.
+        let lens = [100, 0, 3, 70, 65, 64, 63, 1, 200, 64, 65, 0];
+        let ends: [&[u8]; 3] = [b"\n", b"\r\n", b"\r"];
+        let mut input = Vec::new();
+        let mut want = Vec::new();
+        for (i, &len) in lens.iter().enumerate() {
+            let line = alloc::vec![b'x'; len];
+            input.extend_from_slice(&line);
+            input.extend_from_slice(ends[i % 3]);
+            want.push(format!("{:?}", parse_line(&line)));
+        }
+        assert_eq!(all_chunkings(&input, 1000), want);
     }
 
     #[test]
