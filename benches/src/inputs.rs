@@ -131,14 +131,17 @@ pub const SMALL_EVENTS: usize = 10_000;
 pub const PAYLOAD_EVENTS: usize = 50;
 /// Data size of each payload event.
 pub const PAYLOAD_LEN: usize = 40 * 1024;
+/// Number of events in the HTML stream.
+pub const HTML_EVENTS: usize = 2_000;
 /// The repeating pattern of chunk sizes for `decode/small_1to7_chunks`.
 pub const SMALL_CHUNK_PATTERN: [usize; 7] = [1, 5, 2, 7, 3, 6, 4];
 
-/// The three decode inputs, in group order.
-pub fn decode_inputs() -> &'static [DecodeInput; 3] {
-    static INPUTS: LazyLock<[DecodeInput; 3]> = LazyLock::new(|| {
+/// The four decode inputs, in group order.
+pub fn decode_inputs() -> &'static [DecodeInput; 4] {
+    static INPUTS: LazyLock<[DecodeInput; 4]> = LazyLock::new(|| {
         let small = small_stream().leak();
         let payload = payload_stream().leak();
+        let html = html_stream().leak();
         [
             DecodeInput {
                 group: "decode/small_4k_chunks",
@@ -157,6 +160,12 @@ pub fn decode_inputs() -> &'static [DecodeInput; 3] {
                 stream: payload,
                 chunks: chunk(payload, &[16 * 1024]),
                 events: PAYLOAD_EVENTS,
+            },
+            DecodeInput {
+                group: "decode/html_2k_4k_chunks",
+                stream: html,
+                chunks: chunk(html, &[4096]),
+                events: HTML_EVENTS,
             },
         ]
     });
@@ -179,6 +188,26 @@ fn payload_stream() -> Vec<u8> {
     let mut out = Vec::new();
     for n in 0..PAYLOAD_EVENTS {
         out.extend_from_slice(format!("event: blob\nid: {n}\ndata: {data}\n\n").as_bytes());
+    }
+    out
+}
+
+/// `event: swap\nid: N\n`, a 2 KiB HTML fragment of 20 lines of 100 bytes (list items with
+/// utility classes) as 20 `data` lines, and a blank line: [`HTML_EVENTS`] times (what an
+/// htmx page is sent).
+fn html_stream() -> Vec<u8> {
+    let html = fixed_lines(20, 2000, |i| {
+        format!(
+            r#"<li id="item-{i:02}" class="flex items-center gap-2 rounded px-3 py-2 text-sm">Item {i:02} saved</li>"#
+        )
+    });
+    let mut out = Vec::new();
+    for n in 0..HTML_EVENTS {
+        out.extend_from_slice(format!("event: swap\nid: {n}\n").as_bytes());
+        for line in &html {
+            out.extend_from_slice(format!("data: {line}\n").as_bytes());
+        }
+        out.push(b'\n');
     }
     out
 }
