@@ -108,11 +108,28 @@ impl MessageEvent {
         if let Some(event) = Self::inline(event_type, data, last_event_id) {
             return event;
         }
-        let mut buf = Vec::with_capacity(
-            data.len() + event_type.len().max(DEFAULT_TYPE.len()) + last_event_id.len(),
-        );
-        buf.extend_from_slice(data);
-        Self::around_data(buf, event_type, last_event_id)
+        let event_type = type_or_default(event_type);
+        // Each part checked where it is (simdutf8), then copied as text: no second check.
+        let (Some(data), Some(event_type), Some(id)) =
+            (utf8(data), utf8(event_type), utf8(last_event_id))
+        else {
+            return Self::lossy(data, event_type, last_event_id);
+        };
+        Self::from_parts(data, event_type, id)
+    }
+
+    /// The event of these three strings, copied into one new allocation.
+    #[inline(always)]
+    fn from_parts(data: &str, event_type: &str, last_event_id: &str) -> Self {
+        let mut text = String::with_capacity(data.len() + event_type.len() + last_event_id.len());
+        text.push_str(data);
+        text.push_str(event_type);
+        text.push_str(last_event_id);
+        Self {
+            buf: EventText::Heap(text),
+            data_end: data.len(),
+            type_end: data.len() + event_type.len(),
+        }
     }
 
     /// The event from raw parts, inline: `None` when they are too long for it or not valid
@@ -162,8 +179,8 @@ impl MessageEvent {
                 data_end,
                 type_end,
             },
-            Ok(buf) => Self::lossy(&buf.into_bytes(), data_end, type_end),
-            Err(e) => Self::lossy(&e.into_bytes(), data_end, type_end),
+            Ok(buf) => Self::lossy_joined(buf.as_bytes(), data_end, type_end),
+            Err(e) => Self::lossy_joined(e.as_bytes(), data_end, type_end),
         }
     }
 
@@ -187,22 +204,26 @@ impl MessageEvent {
         }
     }
 
-    /// [`around_data`](Self::around_data) for invalid input: each part of `raw` (data, type
-    /// and id, split at `data_end` and `type_end`) decoded on its own, lossily.
+    /// [`around_data`](Self::around_data) for invalid input: the parts of `raw` (data, type
+    /// and id, split at `data_end` and `type_end`) decoded lossily.
     #[cold]
-    fn lossy(raw: &[u8], data_end: usize, type_end: usize) -> Self {
-        let data = String::from_utf8_lossy(part(raw, ..data_end));
-        let event_type = String::from_utf8_lossy(part(raw, data_end..type_end));
-        let id = String::from_utf8_lossy(part(raw, type_end..));
-        let mut fixed = String::with_capacity(data.len() + event_type.len() + id.len());
-        fixed.push_str(&data);
-        fixed.push_str(&event_type);
-        fixed.push_str(&id);
-        Self {
-            buf: EventText::Heap(fixed),
-            data_end: data.len(),
-            type_end: data.len() + event_type.len(),
-        }
+    fn lossy_joined(raw: &[u8], data_end: usize, type_end: usize) -> Self {
+        Self::lossy(
+            part(raw, ..data_end),
+            part(raw, data_end..type_end),
+            part(raw, type_end..),
+        )
+    }
+
+    /// An event from parts not all valid UTF-8: each part decoded on its own, lossily (as
+    /// its lines were on the wire).
+    #[cold]
+    fn lossy(data: &[u8], event_type: &[u8], last_event_id: &[u8]) -> Self {
+        Self::from_parts(
+            &String::from_utf8_lossy(data),
+            &String::from_utf8_lossy(event_type),
+            &String::from_utf8_lossy(last_event_id),
+        )
     }
 
     /// The event type: the stream's `event` field, or `"message"` when it set none.
@@ -382,6 +403,31 @@ mod tests {
         // A character split between the parts' raw bytes is not kept inline as it is.
         let split = MessageEvent::from_raw(b"\xA9", b"\xC3", b"");
         assert_eq!((split.data(), split.event_type()), ("\u{FFFD}", "\u{FFFD}"));
+    }
+
+    #[test]
+    fn longer_events_are_checked_part_by_part_and_copied_once() {
+        let data = "€".repeat(INLINE);
+        let event = MessageEvent::from_raw(b"tick", data.as_bytes(), b"7");
+        assert!(matches!(event.buf, EventText::Heap(_)));
+        assert_eq!(
+            (event.event_type(), event.data(), event.last_event_id()),
+            ("tick", &*data, "7")
+        );
+        assert_eq!(event.buf.as_str().len(), data.len() + 5);
+        // Any part invalid: each part decoded on its own, lossily; a character cut between
+        // the raw parts is not joined up.
+        let mut raw = data.clone().into_bytes();
+        raw.push(0xE2);
+        let event = MessageEvent::from_raw(b"\x82\xACt", &raw, b"\xFF");
+        assert_eq!(
+            (event.data(), event.event_type(), event.last_event_id()),
+            (
+                &*alloc::format!("{data}\u{FFFD}"),
+                "\u{FFFD}\u{FFFD}t",
+                "\u{FFFD}"
+            )
+        );
     }
 
     #[test]
