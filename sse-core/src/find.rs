@@ -4,7 +4,8 @@
 //! Most SSE lines and field values are short (`event: tick`, `id: 42`, a small JSON object),
 //! where the set-up of a vectorised `memchr` call costs more than the search. So the first
 //! [`SHORT`] bytes are searched eight at a time in a `u64` (SWAR), and only longer values are
-//! handed to `memchr`.
+//! handed to `memchr`; a search whose match is likely far ([`find_break_far`], for the line
+//! after a long line) goes to `memchr` at once.
 
 use memchr::{memchr, memchr2, memchr3};
 
@@ -133,6 +134,7 @@ mod tests {
                     }
                     let h = &hay[..len];
                     assert_eq!(find_break(h), naive(h, b"\r\n"), "{len} {pos} {byte}");
+                    assert_eq!(find_break_far(h), naive(h, b"\r\n"), "{len} {pos} {byte}");
                     assert_eq!(
                         find_break_or_nul(h),
                         naive(h, b"\r\n\0"),

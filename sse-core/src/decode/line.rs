@@ -135,8 +135,8 @@ pub struct LineDecoder {
     /// An over-long line is being discarded up to its line ending.
     discarding: bool,
     /// The last line found was longer than the word-at-a-time head of the line-break search:
-    /// the next search goes straight to `memchr` (long lines tend to follow long lines).
-    long_lines: bool,
+    /// the next search goes straight to `memchr2` (long lines tend to follow long lines).
+    last_line_long: bool,
     /// Bytes examined so far (for the linear-time tests; only counted in their builds).
     #[cfg(any(test, fuzzing))]
     examined: u64,
@@ -174,7 +174,7 @@ impl LineDecoder {
             bom: 0,
             skip_lf: false,
             discarding: false,
-            long_lines: false,
+            last_line_long: false,
             #[cfg(any(test, fuzzing))]
             examined: 0,
         }
@@ -293,8 +293,9 @@ impl LineDecoder {
         }
 
         if self.discarding {
+            // The rest of a line longer than the maximum: its end is likely far.
             let hay = part(new, pos..);
-            match find_break(hay) {
+            match find_break_far(hay) {
                 None => {
                     self.examine(hay.len() as u64);
                     self.retained = 0;
@@ -316,7 +317,7 @@ impl LineDecoder {
         let so_far = base + pos - start;
         let budget = self.max.saturating_add(1).saturating_sub(so_far);
         let hay = part(new, pos..new.len().min(pos.saturating_add(budget)));
-        let found = if self.long_lines {
+        let found = if self.last_line_long {
             find_break_far(hay)
         } else {
             find_break(hay)
@@ -324,7 +325,7 @@ impl LineDecoder {
         match found {
             Some(i) => {
                 self.examine(i as u64 + 1);
-                self.long_lines = so_far + i > SHORT;
+                self.last_line_long = so_far + i > SHORT;
                 let eol = pos + i;
                 let next = self.after_line_end(new, eol);
                 self.retained = 0;
@@ -507,12 +508,20 @@ mod tests {
         let mut input = Vec::new();
         let mut want = Vec::new();
         for (i, &len) in lens.iter().enumerate() {
-            let line = alloc::vec![b'x'; len];
+            let line = std::vec![b'x'; len];
             input.extend_from_slice(&line);
             input.extend_from_slice(ends[i % 3]);
             want.push(format!("{:?}", parse_line(&line)));
         }
         assert_eq!(all_chunkings(&input, 1000), want);
+        // Which lines count as long: those past the 64-byte head of the search.
+        let mut dec = LineDecoder::new();
+        for (len, long) in [(64, false), (65, true), (0, false)] {
+            let mut line = std::vec![b'x'; len];
+            line.push(b'\n');
+            assert!(dec.decode(&line).item.is_some());
+            assert_eq!(dec.last_line_long, long, "after a line of {len} bytes");
+        }
     }
 
     #[test]

@@ -95,14 +95,23 @@ impl MessageEvent {
     /// An event with these strings (inline when short, else in one allocation). An empty
     /// `event_type` means `"message"`, as in a stream.
     pub fn new(event_type: &str, data: &str, last_event_id: &str) -> Self {
-        Self::from_raw(
+        let event_type = if event_type.is_empty() {
+            DEFAULT_TYPE
+        } else {
+            event_type
+        };
+        // Text already: only the short, inline path checks it again (joined, in one pass).
+        Self::inline(
             event_type.as_bytes(),
             data.as_bytes(),
             last_event_id.as_bytes(),
         )
+        .unwrap_or_else(|| Self::from_parts(data, event_type, last_event_id))
     }
 
-    /// The event from raw parts, copied inline when short, else into one new allocation.
+    /// The event from raw parts, copied inline when short, else into one new allocation:
+    /// each part is checked as UTF-8 where it lies and copied as text (one pass each); when
+    /// a part is not valid UTF-8, each part is decoded on its own, lossily.
     #[inline(always)]
     pub(super) fn from_raw(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Self {
         if let Some(event) = Self::inline(event_type, data, last_event_id) {
@@ -118,7 +127,8 @@ impl MessageEvent {
         Self::from_parts(data, event_type, id)
     }
 
-    /// The event of these three strings, copied into one new allocation.
+    /// The event of these three strings, copied into one new allocation of their size (the
+    /// type already defaulted: `"message"` for none).
     #[inline(always)]
     fn from_parts(data: &str, event_type: &str, last_event_id: &str) -> Self {
         let mut text = String::with_capacity(data.len() + event_type.len() + last_event_id.len());
@@ -414,19 +424,21 @@ mod tests {
             (event.event_type(), event.data(), event.last_event_id()),
             ("tick", &*data, "7")
         );
-        assert_eq!(event.buf.as_str().len(), data.len() + 5);
-        // Any part invalid: each part decoded on its own, lossily; a character cut between
-        // the raw parts is not joined up.
+        assert!(matches!(&event.buf, EventText::Heap(text) if text.capacity() == text.len()));
+        // A character cut between the raw parts (the whole is valid UTF-8) is not joined
+        // up: each part is decoded on its own, lossily.
         let mut raw = data.clone().into_bytes();
         raw.push(0xE2);
-        let event = MessageEvent::from_raw(b"\x82\xACt", &raw, b"\xFF");
+        let event = MessageEvent::from_raw(b"\x82\xACt", &raw, b"7");
         assert_eq!(
             (event.data(), event.event_type(), event.last_event_id()),
-            (
-                &*alloc::format!("{data}\u{FFFD}"),
-                "\u{FFFD}\u{FFFD}t",
-                "\u{FFFD}"
-            )
+            (&*alloc::format!("{data}\u{FFFD}"), "\u{FFFD}\u{FFFD}t", "7")
+        );
+        // Only the id invalid.
+        let event = MessageEvent::from_raw(b"", data.as_bytes(), b"\xFF");
+        assert_eq!(
+            (event.data(), event.event_type(), event.last_event_id()),
+            (&*data, "message", "\u{FFFD}")
         );
     }
 
