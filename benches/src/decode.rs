@@ -186,7 +186,7 @@ pub fn async_sse(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
     }
 }
 
-/// The floor: finds every line end (CR or LF) with `memchr2` and copies each line that
+/// The memchr floor: finds every line end (CR or LF) with `memchr2` and copies each line that
 /// spans chunks into one reused buffer, as any decoder that hands out a line as one slice
 /// must; a line whole in its chunk is not copied. It parses nothing and builds no event: no
 /// decoder can be faster. Returns the number of line ends.
@@ -198,15 +198,17 @@ pub fn floor_memchr(chunks: &[Bytes]) -> usize {
     lines.line_ends
 }
 
-/// The floors' line search: the line ends found so far, and the start of a line that spans
-/// chunks.
+/// The floors' line search over a stream's chunks.
 #[derive(Default)]
 struct FloorLines {
+    /// The start of a line that spans chunks (reused).
     partial: Vec<u8>,
+    /// The line ends found so far.
     line_ends: usize,
 }
 
 impl FloorLines {
+    /// Finds the line ends of the next chunk, copying the lines that span chunks.
     fn push(&mut self, chunk: &[u8]) {
         let mut start = 0;
         for at in memchr::memchr2_iter(b'\n', b'\r', chunk) {
@@ -338,6 +340,18 @@ mod tests {
                 assert_eq!(floor_memchr(&chunks), line_ends);
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "UTF-8")]
+    fn the_utf8_floor_refuses_an_invalid_byte() {
+        floor_utf8(&[Bytes::from_static(b"data: a\xFFb\n")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "UTF-8")]
+    fn the_utf8_floor_refuses_a_character_cut_at_the_end() {
+        floor_utf8(&[Bytes::from_static(b"data: \xE2\x82")]);
     }
 
     #[test]

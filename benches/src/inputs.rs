@@ -192,15 +192,19 @@ fn payload_stream() -> Vec<u8> {
     out
 }
 
-/// `event: swap\nid: N\n`, a 2 KiB HTML fragment of 20 lines of 100 bytes (list items with
-/// utility classes) as 20 `data` lines, and a blank line: [`HTML_EVENTS`] times (what an
-/// htmx page is sent).
+/// `event: swap\nid: N\n`, a 2,000-byte HTML fragment of 20 lines of 100 bytes (list items
+/// with utility classes) as 20 `data` lines, and a blank line: [`HTML_EVENTS`] times (what
+/// an htmx page is sent).
 fn html_stream() -> Vec<u8> {
-    let html = fixed_lines(20, 2000, |i| {
-        format!(
-            r#"<li id="item-{i:02}" class="flex items-center gap-2 rounded px-3 py-2 text-sm">Item {i:02} saved</li>"#
-        )
-    });
+    let html: Vec<String> = (0..20)
+        .map(|i| {
+            let text = format!("Item {i:02} is saved now");
+            format!(
+                r#"<li id="item-{i:02}" class="flex items-center gap-2 rounded px-3 py-2 text-sm">{text}</li>"#
+            )
+        })
+        .collect();
+    debug_assert!(html.iter().all(|line| line.len() == 100));
     let mut out = Vec::new();
     for n in 0..HTML_EVENTS {
         out.extend_from_slice(format!("event: swap\nid: {n}\n").as_bytes());
@@ -240,6 +244,12 @@ mod tests {
         assert_eq!(payload.data.len(), 64 * 1024);
         assert_eq!(crlf.data.len(), 1024);
         assert_eq!(crlf.data.matches("\r\n").count(), 15);
+        let html = decode_inputs()[3].stream;
+        assert_eq!(
+            html.len(),
+            4_322_890,
+            "20 data lines of 100 bytes per event"
+        );
         for input in decode_inputs() {
             let joined: Vec<u8> = input.chunks.iter().flat_map(|c| c.to_vec()).collect();
             assert_eq!(joined, input.stream, "{}", input.group);
