@@ -75,12 +75,13 @@ pub(crate) fn find_break(hay: &[u8]) -> Option<usize> {
         hay,
         |w| matches(w, b'\n') | matches(w, b'\r'),
         |b| b == b'\n' || b == b'\r',
-        |rest| memchr2(b'\n', b'\r', rest),
+        find_break_far,
     )
 }
 
 /// The first CR or LF in `hay`, when it is likely to be past the first [`SHORT`] bytes (the
-/// line before was that long): straight to `memchr2`, without the word-at-a-time head.
+/// line before was that long, or the rest of an over-long line): straight to `memchr2`,
+/// without the word-at-a-time head. Also [`find_break`]'s search past its head.
 #[inline]
 pub(crate) fn find_break_far(hay: &[u8]) -> Option<usize> {
     memchr2(b'\n', b'\r', hay)

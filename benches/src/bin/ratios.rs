@@ -179,17 +179,13 @@ fn print_group(group: &str, unit: &str, medians: &[(&'static str, f64)]) {
     };
     // Decoding has a second floor, which checks the text as UTF-8 too.
     let utf8_floor = of("floor_utf8");
-    let utf8_head = if utf8_floor.is_some() {
-        " x floor_utf8 |"
-    } else {
-        ""
+    let (utf8_head, utf8_rule) = match utf8_floor {
+        Some(_) => (" x floor_utf8 |", "---:|"),
+        None => ("", ""),
     };
     println!("**`{group}`**\n");
     println!("| implementation | median ({unit}) | x floor |{utf8_head} x {base_name} |");
-    println!(
-        "|---|---:|---:|{}---:|",
-        if utf8_floor.is_some() { "---:|" } else { "" }
-    );
+    println!("|---|---:|---:|{utf8_rule}---:|");
     for (name, median) in medians {
         let utf8_cell = utf8_floor.map_or(String::new(), |f| format!(" {:.2}x |", median / f));
         println!(
