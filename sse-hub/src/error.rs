@@ -14,8 +14,18 @@ pub enum PublishError {
     Event(EventError),
     /// The event could not be encoded (JSON data that serialized differently).
     Encode(EncodeError),
-    /// The shared log (Redis) could not store it: nothing was published.
+    /// The shared log (Redis) did not store it: it was never sent (the log could not be
+    /// reached in time, or its backlog was full) or the log refused it. Nothing was
+    /// published: retrying cannot give a duplicate.
     Unavailable(String),
+    /// Sent to the shared log, but no answer came in time (a stalled or lost connection):
+    /// it may or may not be published, and if it is, subscribers get it. Retry with the
+    /// same [`Message::with_idempotency_key`](crate::Message::with_idempotency_key) and the
+    /// log drops the duplicate; or tell the user the outcome is unknown.
+    Unknown(String),
+    /// The idempotency key is longer than
+    /// [`Message::MAX_IDEMPOTENCY_KEY_LEN`](crate::Message::MAX_IDEMPOTENCY_KEY_LEN) bytes.
+    IdempotencyKeyTooLong,
 }
 
 impl fmt::Display for PublishError {
@@ -24,7 +34,15 @@ impl fmt::Display for PublishError {
             PublishError::Closed => f.write_str("the hub is closed"),
             PublishError::Event(e) => write!(f, "invalid event: {e}"),
             PublishError::Encode(e) => write!(f, "event could not be encoded: {e}"),
-            PublishError::Unavailable(why) => write!(f, "the event log is unavailable: {why}"),
+            PublishError::Unavailable(why) => {
+                write!(f, "not published, the event log is unavailable: {why}")
+            }
+            PublishError::Unknown(why) => write!(f, "outcome unknown: {why}"),
+            PublishError::IdempotencyKeyTooLong => write!(
+                f,
+                "the idempotency key is longer than {} bytes",
+                crate::Message::<()>::MAX_IDEMPOTENCY_KEY_LEN
+            ),
         }
     }
 }
@@ -32,7 +50,10 @@ impl fmt::Display for PublishError {
 impl std::error::Error for PublishError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            PublishError::Closed | PublishError::Unavailable(_) => None,
+            PublishError::Closed
+            | PublishError::Unavailable(_)
+            | PublishError::Unknown(_)
+            | PublishError::IdempotencyKeyTooLong => None,
             PublishError::Event(e) => Some(e),
             PublishError::Encode(e) => Some(e),
         }

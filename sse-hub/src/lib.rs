@@ -4,7 +4,8 @@
 //! gap-free replay from `Last-Event-ID`, and a shutdown that does not hang.
 //!
 //! - **Publish from anywhere.** [`Hub`] is `Clone + Send + Sync`; [`Hub::publish`] is a
-//!   plain call (no `async`, no runtime handle) that never waits for a client.
+//!   plain call (no `async`, no runtime handle) that never waits for a client;
+//!   [`Hub::publish_async`] is its async form, for a shared log.
 //! - **Encode once.** Each event is encoded once by sse-core into an
 //!   [`EncodedEvent`](sse_core::EncodedEvent); every subscriber gets the same shared bytes.
 //! - **Ids and replay.** The hub gives each event its SSE `id` ([`EventId`]: a random epoch
@@ -80,27 +81,66 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `redis` | no | `Hub::new_with_redis`: a Redis Streams backplane, so several servers share one order, one set of ids and one history; see below |
+//! | `redis` | no | `Hub::new_with_redis` and `Redis`: a Redis Streams backplane, so several servers share one order, one set of ids and one history; see below |
 //!
 //! ## Redis
 //!
 //! With feature `redis`, `Hub::new_with_redis` puts the hub on a Redis Streams
-//! backplane, with the same public API:
+//! backplane (Redis 7 or later), with the same public API:
 //!
-//! - Publishing appends to one stream (`XADD` with an approximate `MAXLEN` of the history
-//!   length); Redis gives the id, so an id means the same thing on every server. A
-//!   publish returns once Redis stored the event, and fails
-//!   (`PublishError::Unavailable`) when Redis cannot be reached: nothing is acknowledged
-//!   that was not stored. It blocks the calling thread for that round trip.
-//! - Each hub tails the stream on a connection of its own (`XREAD BLOCK`, on a plain
-//!   thread) and delivers each event to its subscribers, encoding it once with its id.
-//!   Its subscribers stay connected while Redis is down; the tail resumes from its last id
-//!   once it is back. If Redis came back empty (restarted without persistence), every
-//!   subscriber gets the reset event. These transitions are logged with `tracing`.
-//! - A new hub loads the recent history first, so a client resumes on any server.
-//! - One stream holds every topic, so one `Last-Event-ID` resumes several topics exactly.
-//!   Events to one connection or by metadata stay on their server (they are not
-//!   replayed), and carry the latest id.
+//! - **Publishing** runs one Lua script that appends to one stream; Redis gives the id, so
+//!   an id means the same thing on every server. Publishes go through one writer thread
+//!   per hub that pipelines them: concurrent publishes, and the messages of
+//!   [`Hub::send_all`], share round trips.
+//! - **Outcomes are honest.** A publish returns once Redis stored the event. It fails with
+//!   [`PublishError::Unavailable`] when it was never sent (Redis unreachable, no answer
+//!   before it could be sent, the backlog full) or Redis refused it: it is not published,
+//!   and no subscriber ever gets it. It fails with [`PublishError::Unknown`] when it was
+//!   sent but no answer came within the timeout (a stalled Redis, a broken connection): it
+//!   may be published. To retry without a duplicate, publish with
+//!   [`Message::with_idempotency_key`]: a retry under the same key whose first attempt was
+//!   stored returns the first attempt's id and stores nothing.
+//! - **Never blocking the runtime.** [`Hub::publish`] blocks its thread for at most the
+//!   timeout (`Redis::with_timeout`, 1 s by default); in async handlers use
+//!   [`Hub::publish_async`] or [`Hub::send_async`]. A stalled Redis stalls only publishes;
+//!   subscribing, replay and everything else stays local.
+//! - **Delivery.** Each hub tails the stream on a connection of its own (`XREAD BLOCK`, on
+//!   a plain thread) and delivers each event to its subscribers, encoding it once with its
+//!   id. Subscribers stay connected while Redis is down; the tail resumes from its last id
+//!   once it is back. A new hub loads the recent history first, so a client resumes on
+//!   any server. One stream holds every topic, so one `Last-Event-ID` resumes several
+//!   topics exactly. Events to one connection or by metadata stay on their server (they
+//!   are not replayed), and carry the latest id.
+//!
+//! ### Which ids resume
+//!
+//! Every id is `{generation}-{n}` ([`EventId::epoch`] is the generation, [`EventId::seq`]
+//! the position): the stream's entries are numbered 1, 2, 3... within a generation, and
+//! the generation is part of every id. A generation ends when the stream loses events:
+//! Redis restarted without persistence, `FLUSHALL`, a failover to an empty replica, the
+//! key deleted, the generation key deleted, or (seen by a hub's tail after a reconnect) a
+//! stream that ends before events already delivered (a failover to a lagging replica, a
+//! restart that lost its last writes). The next publish, or the first tail to notice,
+//! starts a new generation with a fresh random number, atomically in Redis, once.
+//!
+//! So, on any server, a `Last-Event-ID`:
+//! - of the live generation, within the history: **resumes** exactly (the rest of the
+//!   history, then live);
+//! - of the live generation but older than the history (trimmed by the history length or
+//!   age, or lost in a gap): a **reset** event `history-gone`;
+//! - of an older generation (its events may be lost), malformed, or from another hub: a
+//!   **reset** event `unknown-id`;
+//! - of the live generation but newer than this server has read (the client saw it on a
+//!   faster server): nothing is replayed, and this server skips what its tail reads up
+//!   to it.
+//!
+//! When a hub's tail sees a new generation, every subscriber of that hub gets a reset
+//! event (`history-gone`) whose id is the new generation's start (so a client resumes
+//! the new generation from its beginning), and the tail reads the new generation from
+//! its start, exactly once. A restart that kept its data (an append-only file, a
+//! failover to an up-to-date replica) keeps the generation: clients resume with nothing
+//! lost and nothing reset. The tests in `tests/redis_faults.rs` drive each of these
+//! faults against a real `redis-server`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
@@ -110,6 +150,8 @@ mod hub;
 mod id;
 mod memory;
 mod message;
+mod pending;
+mod publish;
 mod queue;
 #[cfg(feature = "redis")]
 mod redis;
@@ -126,6 +168,7 @@ pub use hub::Hub;
 pub use id::{ConnectionId, EventId};
 pub use memory::MemoryStore;
 pub use message::{Message, Target};
+pub use publish::Publish;
 pub use queue::EndReason;
 #[cfg(feature = "redis")]
 pub use redis::{Redis, RedisError};

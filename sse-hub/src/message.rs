@@ -104,9 +104,13 @@ pub struct Message<'a, M> {
     pub(crate) event: Event<'a>,
     pub(crate) target: Target<M>,
     pub(crate) key: Option<Arc<str>>,
+    pub(crate) idempotency_key: Option<Arc<str>>,
 }
 
 impl<'a, M> Message<'a, M> {
+    /// The longest idempotency key: 128 bytes.
+    pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
     /// `event` for every subscriber of `topic`.
     pub fn new(topic: &'a str, event: Event<'a>) -> Self {
         Message {
@@ -114,6 +118,7 @@ impl<'a, M> Message<'a, M> {
             event,
             target: Target::All,
             key: None,
+            idempotency_key: None,
         }
     }
 
@@ -130,6 +135,22 @@ impl<'a, M> Message<'a, M> {
     /// for each subscriber, where events for everyone are written once per topic.)
     pub fn with_key(mut self, key: impl Into<Arc<str>>) -> Self {
         self.key = Some(key.into());
+        self
+    }
+
+    /// Publishes it at most once under `key` (e.g. the id of the request that asked for
+    /// it): on a shared log (Redis), a publish answered
+    /// [`PublishError::Unknown`](crate::PublishError::Unknown) can be retried with the
+    /// same key; if the first attempt was stored after all, the retry stores nothing and
+    /// returns the first attempt's id. Keys are remembered for `Redis::with_idempotency_ttl`
+    /// (10 minutes by default), within one generation of the log (see the
+    /// [crate docs](crate#redis)).
+    /// At most [`MAX_IDEMPOTENCY_KEY_LEN`](Self::MAX_IDEMPOTENCY_KEY_LEN) bytes.
+    ///
+    /// In memory a publish is never unknown, so there is nothing to retry: the key is not
+    /// needed there, and not kept.
+    pub fn with_idempotency_key(mut self, key: impl Into<Arc<str>>) -> Self {
+        self.idempotency_key = Some(key.into());
         self
     }
 }

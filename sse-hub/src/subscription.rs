@@ -321,7 +321,8 @@ impl<M: Send + Sync + 'static> Subscription<M> {
     /// Whether the client already has `item` (seen on another server).
     fn skips(&mut self, item: &Item) -> bool {
         match (self.skip_through, item.id) {
-            (Some(skip), Some(id)) if id <= skip => true,
+            // Within one generation of the log only: after a reset, nothing is skipped.
+            (Some(skip), Some(id)) if id.epoch() == skip.epoch() && id.seq() <= skip.seq() => true,
             (Some(_), Some(_)) => {
                 self.skip_through = None;
                 false

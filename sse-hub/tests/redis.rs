@@ -228,3 +228,135 @@ impl EventIdText {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_and_corrupt_entries_are_skipped() {
+    let redis = RedisServer::start();
+    let a = hub(&redis, Config::default());
+    let mut sub = a.subscribe(["news"], None).expect("open");
+    a.publish("news", "1").expect("stored");
+    // Someone else writes to the stream: an entry of other fields, one whose event is two
+    // events, one with an odd number of values is refused by Redis itself.
+    for fields in [
+        &["temperature", "21"][..],
+        &["t", "news", "e", "data: x\n\ndata: y\n\n"],
+        &[
+            "t",
+            "news",
+            "e",
+            "data: \u{fffd}\n\n",
+            "x",
+            "not:an:exclusion",
+        ],
+    ] {
+        let mut words = vec!["XADD", "sse-hub", "*"];
+        words.extend_from_slice(fields);
+        assert!(redis.command(&words).starts_with('$'), "{fields:?}");
+    }
+    a.publish("news", "2").expect("stored");
+    assert_eq!(data(&mut sub, 3).await, ["1", "\u{fffd}", "2"]);
+    assert_eq!(a.stats().resets, 0, "nothing was lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_with_the_same_idempotency_key_publishes_once() {
+    let redis = RedisServer::start();
+    let (a, b) = (
+        hub(&redis, Config::default()),
+        hub(&redis, Config::default()),
+    );
+    let mut sub = b.subscribe(["orders"], None).expect("open");
+    let message = |text| {
+        sse_hub::Message::new("orders", sse_core::Event::new().with_data(text))
+            .with_idempotency_key("request-7")
+    };
+    let first = a.send(message("placed")).expect("stored");
+    let again = b
+        .send(message("placed (retry)"))
+        .expect("a duplicate is no error");
+    assert_eq!(first, again, "the retry gets the first attempt's id");
+    let other = a
+        .send(message("x").with_idempotency_key("request-8"))
+        .expect("stored");
+    assert!(other > first);
+    assert_eq!(data(&mut sub, 2).await, ["placed", "x"]);
+    assert!(matches!(
+        a.send(message("y").with_idempotency_key("k".repeat(129))),
+        Err(PublishError::IdempotencyKeyTooLong)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_travels_in_one_pipeline_with_an_id_each() {
+    let redis = RedisServer::start();
+    let a = hub(&redis, Config::default().with_queue_capacity(2000));
+    let mut sub = a.subscribe(["t"], None).expect("open");
+    let texts: Vec<String> = (0..1000).map(|n| n.to_string()).collect();
+    let ids: Vec<_> = a
+        .send_all(
+            texts
+                .iter()
+                .map(|t| sse_hub::Message::new("t", sse_core::Event::new().with_data(t.as_str()))),
+        )
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("all stored");
+    assert!(
+        ids.windows(2).all(|w| w[0].seq() + 1 == w[1].seq()),
+        "consecutive ids"
+    );
+    assert_eq!(data(&mut sub, 1000).await, texts);
+    // The async form: publishes made together, awaited later.
+    let publishes: Vec<_> = (0..100)
+        .map(|n| a.publish_async("t", n.to_string()))
+        .collect();
+    for publish in publishes {
+        publish.await.expect("stored");
+    }
+    assert_eq!(a.stats().published, 1100);
+}
+
+/// On a runtime with one thread, publishes to a paused Redis wait without blocking it:
+/// a timer task keeps ticking, and each publish ends within the timeout, honestly.
+#[tokio::test(flavor = "current_thread")]
+async fn a_paused_redis_never_blocks_the_runtime() {
+    let redis = RedisServer::start();
+    let timeout = Duration::from_millis(300);
+    let a = Hub::<()>::new_with_redis(
+        Config::default(),
+        Redis::new(redis.url()).with_timeout(timeout),
+    )
+    .expect("a hub on Redis");
+    a.publish_async("t", "before").await.expect("stored");
+    redis.pause();
+    let started = std::time::Instant::now();
+    let ticker = tokio::spawn(async move {
+        let mut ticks = 0;
+        while started.elapsed() < Duration::from_millis(500) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            ticks += 1;
+        }
+        ticks
+    });
+    let publishes: Vec<_> = (0..20)
+        .map(|n| a.publish_async("t", n.to_string()))
+        .collect();
+    for publish in publishes {
+        let outcome = publish.await;
+        assert!(
+            matches!(
+                outcome,
+                Err(PublishError::Unknown(_) | PublishError::Unavailable(_))
+            ),
+            "{outcome:?}"
+        );
+    }
+    let waited = started.elapsed();
+    assert!(waited < timeout + Duration::from_millis(200), "{waited:?}");
+    let ticks = ticker.await.expect("ticker");
+    assert!(
+        ticks >= 30,
+        "the runtime went on: {ticks} ticks of 10 ms in 500 ms"
+    );
+    redis.resume();
+}

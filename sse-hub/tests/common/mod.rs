@@ -2,6 +2,7 @@
 //! sse-core's decoder; and a real `redis-server`.
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod proxy;
 pub mod redis;
 
 use sse_core::{Decoded, Decoder, EncodedEvent};

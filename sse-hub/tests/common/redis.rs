@@ -1,5 +1,7 @@
-//! A real `redis-server` for a test (sse-hub's and sse-demo's): on a free loopback port, persistence off, stopped
-//! (killed) when dropped. It fails the test, never skips it, when Redis is not installed.
+//! A real `redis-server` for a test (sse-hub's and sse-demo's): on a free loopback port,
+//! persistence off (or an append-only file with every write synced), stopped (killed) when
+//! dropped; and the faults production Redis has: killed, restarted, flushed, paused,
+//! clients killed. It fails the test, never skips it, when Redis is not installed.
 #![allow(dead_code)] // each test file uses its own part
 
 use std::io::{Read, Write};
@@ -11,24 +13,50 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     port: u16,
     child: Option<Child>,
+    /// With an append-only file in this folder (removed on drop).
+    aof: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
     /// Starts one on a free port.
     pub fn start() -> Self {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut server = RedisServer { port, child: None };
+        Self::start_with(None)
+    }
+
+    /// Starts one that keeps its data in an append-only file, synced at every write: a
+    /// restart keeps everything acknowledged.
+    pub fn start_persistent() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "sse-hub-redis-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).expect("a folder for the append-only file");
+        Self::start_with(Some(dir))
+    }
+
+    fn start_with(aof: Option<std::path::PathBuf>) -> Self {
+        let mut server = RedisServer {
+            port: free_port(),
+            child: None,
+            aof,
+        };
         server.spawn();
         server
     }
 
     fn spawn(&mut self) {
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .args(["--save", "", "--protected-mode", "no"]);
+        match &self.aof {
+            Some(dir) => command
+                .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+                .arg(dir),
+            None => command.args(["--appendonly", "no"]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -64,15 +92,58 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Kills it: its data is gone (persistence is off).
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Sends one command (plain words) and returns the reply's first line.
+    pub fn command(&self, words: &[&str]) -> String {
+        let mut tcp =
+            TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).expect("connect to Redis");
+        let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut request = format!("*{}\r\n", words.len());
+        for word in words {
+            request.push_str(&format!("${}\r\n{word}\r\n", word.len()));
+        }
+        tcp.write_all(request.as_bytes()).expect("send to Redis");
+        let mut reply = [0u8; 512];
+        let n = tcp.read(&mut reply).unwrap_or(0);
+        String::from_utf8_lossy(&reply[..n])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Pauses the process (SIGSTOP): connections stay open, nothing is answered.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused process go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let status = Command::new("kill").args([signal, &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} {pid}");
+    }
+
+    /// Kills it (SIGKILL): its data is gone unless it keeps an append-only file.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-CONT", &child.id().to_string()])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    /// Starts it again on the same port, empty.
+    /// Starts it again on the same port: empty, or with its append-only file.
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
@@ -82,5 +153,16 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some(dir) = &self.aof {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
