@@ -59,7 +59,11 @@ pub async fn post(
         return StatusCode::UNPROCESSABLE_ENTITY;
     }
     let html = format!("<li><b>{}</b>: {}</li>", escape(who), escape(text));
-    match demo.hub.publish(&format!("chat:{room}"), (MESSAGE, html)) {
+    match demo
+        .hub
+        .publish_async(&format!("chat:{room}"), (MESSAGE, html))
+        .await
+    {
         Ok(_) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }

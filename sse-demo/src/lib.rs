@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
@@ -58,6 +59,8 @@ pub struct Demo {
     pub hub: Hub,
     unread: Arc<Mutex<Versioned<u64>>>,
     todos: Arc<Mutex<Versioned<Vec<todo::Todo>>>>,
+    /// Held by a change while it is published: one change at a time, in order.
+    writing: Arc<Mutex<()>>,
     jobs: Arc<AtomicU64>,
     job_step: Duration,
 }
@@ -91,10 +94,12 @@ impl Demo {
     }
 
     fn on(hub: Hub, pace: Pace) -> Self {
+        let start = hub.last_id();
         Demo {
+            unread: Arc::new(Mutex::new(Versioned::new(0, start))),
+            todos: Arc::new(Mutex::new(Versioned::new(Vec::new(), start))),
             hub,
-            unread: Arc::default(),
-            todos: Arc::default(),
+            writing: Arc::default(),
             jobs: Arc::default(),
             job_step: pace.job_step,
         }
@@ -153,30 +158,53 @@ impl Demo {
         self.todos.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The right to change a page's state: held while the change is published (on Redis,
+    /// up to the publish timeout), never by a page that only reads.
+    pub(crate) fn writing(&self) -> MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Where the stream of a page rendered from state last `changed` by that event starts:
-    /// after that event, or after the latest the hub delivered if that is newer. (On Redis
-    /// a publish returns before this hub's tail delivers it.)
-    pub(crate) fn resume_after(&self, changed: Option<EventId>) -> String {
+    /// right after it. A change published but not yet kept in the state (its writer holds
+    /// [`writing`](Self::writing)) is then replayed to the page; one ahead of this hub's
+    /// Redis tail is skipped up to. A change of an older generation of the log (Redis lost
+    /// its data since) counts for nothing: the stream starts at the latest event.
+    pub(crate) fn resume_after(&self, changed: EventId) -> String {
         let delivered = self.hub.last_id();
-        changed
-            .map_or(delivered, |id| id.max(delivered))
-            .to_string()
+        if changed.epoch() == delivered.epoch() {
+            changed.to_string()
+        } else {
+            delivered.to_string()
+        }
+    }
+
+    /// Runs `work` on tokio's blocking threads: work that waits for a publish (on Redis, at
+    /// most its timeout) while it holds [`writing`](Self::writing) never holds up the
+    /// runtime.
+    pub(crate) async fn blocking(work: impl FnOnce() -> StatusCode + Send + 'static) -> StatusCode {
+        tokio::task::spawn_blocking(work)
+            .await
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
-/// A page's state and the id of the event that last changed it. Changes are published
-/// while it is locked, and only kept once published.
-#[derive(Debug, Default)]
+/// A page's state and the id of the event that last changed it (at first, the hub's
+/// latest). A change is published under [`Demo::writing`] and kept once published.
+#[derive(Debug)]
 pub(crate) struct Versioned<T> {
     value: T,
-    changed: Option<EventId>,
+    changed: EventId,
 }
 
 impl<T> Versioned<T> {
+    fn new(value: T, changed: EventId) -> Self {
+        Versioned { value, changed }
+    }
+
     /// The new value, changed by event `id`.
     fn set(&mut self, value: T, id: EventId) {
         self.value = value;
-        self.changed = Some(id);
+        self.changed = id;
     }
 }
 

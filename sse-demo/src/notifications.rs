@@ -32,10 +32,10 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
 }
 
 /// Publishes one notification: the new `<li>` and the unread count, both out of band. The
-/// count is kept and published under one lock, so tabs see the counts in order.
+/// count is published under [`Demo::writing`], so tabs see the counts in order.
 pub fn notify(demo: &Demo, text: &str) {
-    let mut unread = demo.unread();
-    let count = unread.value + 1;
+    let _writing = demo.writing();
+    let count = demo.unread().value + 1;
     let fragment = format!(
         r#"<div {append}><li>{text}</li></div><span id="unread" {replace}>{unread}</span>"#,
         append = Oob::new(Swap::BeforeEnd).with_selector("#notifications"),
@@ -44,23 +44,30 @@ pub fn notify(demo: &Demo, text: &str) {
         unread = count,
     );
     match demo.hub.publish("notifications", (NOTIFICATION, fragment)) {
-        Ok(id) => unread.set(count, id),
+        Ok(id) => demo.unread().set(count, id),
         Err(error) => tracing::debug!(%error, "notification not published"),
     }
 }
 
 /// `POST /notifications/new`: one notification now.
 pub async fn new(State(demo): State<Demo>) -> StatusCode {
-    notify(&demo, "You asked for this one");
-    StatusCode::NO_CONTENT
+    Demo::blocking(move || {
+        notify(&demo, "You asked for this one");
+        StatusCode::NO_CONTENT
+    })
+    .await
 }
 
 /// `POST /notifications/read`: the count goes back to 0, in every tab.
 pub async fn read(State(demo): State<Demo>) -> StatusCode {
-    let mut unread = demo.unread();
+    Demo::blocking(move || read_now(&demo)).await
+}
+
+fn read_now(demo: &Demo) -> StatusCode {
+    let _writing = demo.writing();
     match demo.hub.publish("notifications", (UNREAD, "0")) {
         Ok(id) => {
-            unread.set(0, id);
+            demo.unread().set(0, id);
             StatusCode::NO_CONTENT
         }
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,

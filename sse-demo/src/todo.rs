@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sse_htmx::{Oob, Swap, escape};
 
 use crate::catalogue::TODO;
-use crate::{Demo, Versioned, layout};
+use crate::{Demo, layout};
 
 /// One todo.
 #[derive(Debug, Clone)]
@@ -57,46 +57,49 @@ pub struct New {
 
 /// `POST /todo`: adds it; every tab appends it.
 pub async fn add(State(demo): State<Demo>, Form(new): Form<New>) -> StatusCode {
+    Demo::blocking(move || add_now(&demo, &new)).await
+}
+
+fn add_now(demo: &Demo, new: &New) -> StatusCode {
     let text = new.text.trim();
     if text.is_empty() || text.len() > 500 {
         return StatusCode::UNPROCESSABLE_ENTITY;
     }
-    let mut todos = demo.todos();
+    let _writing = demo.writing();
+    let mut list = demo.todos().value.clone();
     let todo = Todo {
-        id: todos.value.len() as u64 + 1,
+        id: list.len() as u64 + 1,
         text: text.to_owned(),
         done: false,
     };
     let append = Oob::new(Swap::BeforeEnd).with_selector("#todos");
     let fragment = format!("<div {append}>{}</div>", todo.html(""));
-    let mut list = todos.value.clone();
     list.push(todo);
-    publish(&demo, &mut todos, list, fragment)
+    publish(demo, list, fragment)
 }
 
 /// `POST /todo/{id}/toggle`: done or not; every tab replaces its `<li>`.
 pub async fn toggle(State(demo): State<Demo>, Path(id): Path<u64>) -> StatusCode {
-    let mut todos = demo.todos();
-    let mut list = todos.value.clone();
+    Demo::blocking(move || toggle_now(&demo, id)).await
+}
+
+fn toggle_now(demo: &Demo, id: u64) -> StatusCode {
+    let _writing = demo.writing();
+    let mut list = demo.todos().value.clone();
     let Some(todo) = list.iter_mut().find(|t| t.id == id) else {
         return StatusCode::NOT_FOUND;
     };
     todo.done = !todo.done;
     let fragment = todo.html(&Oob::by_id().to_string());
-    publish(&demo, &mut todos, list, fragment)
+    publish(demo, list, fragment)
 }
 
-/// Publishes a change while the list is locked, and keeps the new list only once it is
-/// published: every tab and the list stay in step.
-fn publish(
-    demo: &Demo,
-    todos: &mut Versioned<Vec<Todo>>,
-    list: Vec<Todo>,
-    fragment: String,
-) -> StatusCode {
+/// Publishes a change (the caller holds [`Demo::writing`]) and keeps the new list only
+/// once it is published: every tab and the list stay in step.
+fn publish(demo: &Demo, list: Vec<Todo>, fragment: String) -> StatusCode {
     match demo.hub.publish("todo", (TODO, fragment)) {
         Ok(id) => {
-            todos.set(list, id);
+            demo.todos().set(list, id);
             StatusCode::NO_CONTENT
         }
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
