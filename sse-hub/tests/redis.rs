@@ -360,3 +360,40 @@ async fn a_paused_redis_never_blocks_the_runtime() {
     );
     redis.resume();
 }
+
+/// A server started after Redis lost its data (here `FLUSHALL`) loads the new generation:
+/// an id from before the loss is never taken as resumable there, nor on the old server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_started_after_a_flush_resets_old_ids() {
+    let redis = RedisServer::start();
+    let a = hub(&redis, Config::default());
+    let old: Vec<_> = (1..=3)
+        .map(|n| a.publish("news", n.to_string()).expect("stored"))
+        .collect();
+    assert_eq!(redis.command(&["FLUSHALL"]), "+OK");
+    let c = hub(&redis, Config::default());
+    let after = c.publish("news", "after").expect("stored");
+    assert_ne!(after.epoch(), old[0].epoch(), "a new generation");
+    let deadline = std::time::Instant::now() + LIMIT;
+    while a.last_id() != after || c.last_id() != after {
+        assert!(std::time::Instant::now() < deadline, "both tails read it");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for hub in [&a, &c] {
+        for id in &old {
+            let mut sub = hub
+                .subscribe(["news"], Some(&id.to_string()))
+                .expect("open");
+            let first = next(&mut sub).await;
+            assert_eq!(
+                (first.event_type.as_str(), first.data.as_str()),
+                ("reset", "unknown-id")
+            );
+            assert_eq!(
+                first.id,
+                after.to_string(),
+                "resume from the latest next time"
+            );
+        }
+    }
+}

@@ -26,10 +26,12 @@ async fn subscriber(
     hub: Hub,
     topics: Vec<&'static str>,
     stride: usize,
-    first: Subscription,
+    (first, start): (Subscription, String),
 ) -> Seen {
     let mut seen = Seen::new();
-    let mut last_id: Option<String> = None;
+    // Cut off before its first event, it resumes from where it subscribed, as a page
+    // resumes from the id it was rendered with.
+    let mut last_id = Some(start);
     let mut ends = 0;
     let mut sub = first;
     loop {
@@ -77,10 +79,11 @@ fn publishers_on_threads_and_resuming_subscribers() {
             .map(|i| {
                 let topics = vec![TOPICS[i % 3], TOPICS[(i + 1) % 3]];
                 let stride = 50 + 37 * i;
+                let start = hub.last_id().to_string();
                 let first = hub
                     .subscribe(topics.iter().copied(), None)
                     .expect("open hub");
-                let reader = subscriber(hub.clone(), topics.clone(), stride, first);
+                let reader = subscriber(hub.clone(), topics.clone(), stride, (first, start));
                 (topics, tokio::spawn(reader))
             })
             .collect();

@@ -285,10 +285,12 @@ impl Writer {
     /// Checks an idle connection before anything is sent on it; replaces a dead one.
     fn check(&mut self) {
         self.idle_since = None;
-        let alive = self
-            .connection
-            .as_mut()
-            .is_some_and(|connection| redis::cmd("PING").query::<String>(connection).is_ok());
+        let timeout = self.redis.timeout;
+        self.read_timeout = timeout;
+        let alive = self.connection.as_mut().is_some_and(|connection| {
+            connection.set_read_timeout(Some(timeout)).is_ok()
+                && redis::cmd("PING").query::<String>(connection).is_ok()
+        });
         if !alive {
             self.connection = None;
             self.retry_at = Instant::now();
