@@ -32,7 +32,7 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
 }
 
 /// Publishes one notification: the new `<li>` and the unread count, both out of band. The
-/// count is published under [`Demo::writing`], so tabs see the counts in order.
+/// count is published while the demo's write lock is held, so tabs see the counts in order.
 pub fn notify(demo: &Demo, text: &str) {
     let _writing = demo.writing();
     let count = demo.unread().value + 1;
