@@ -111,6 +111,28 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (sse-hyper's `serde`) |
+//! | `server` | no | [`server`](mod@server): sse-hyper's ready server, for a `Router` |
+//! | `server-tls` | no | `server::Tls`: HTTPS with HTTP/2 (sse-hyper's `server-tls`) |
+//!
+//! ## Serving (feature `server`)
+//!
+//! `axum::serve` has no timeout for a client that stops reading, nor a shutdown that
+//! ends while such a client holds a stream. sse-hyper's [`server::Server`] serves a
+//! `Router` as it is, one line instead of `axum::serve`, with defaults for event
+//! streams (see [`server::ServerConfig`]):
+//!
+//! ```no_run
+//! # #[cfg(feature = "server")]
+//! # async fn run(app: axum::Router, hub: sse_hub::Hub) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // axum::serve(listener, app).await?;
+//! sse_axum::server::Server::from_listener(listener)
+//!     .on_shutdown(move || hub.close()) // SIGTERM or SIGINT: every event stream ends
+//!     .serve(app)
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ## Re-exports
 //!
@@ -128,6 +150,9 @@ pub use last_event_id::{LastEventId, LastEventIdRejection};
 pub use sse::Sse;
 #[cfg(feature = "serde")]
 pub use sse_hyper::Json;
+/// sse-hyper's ready server for event-stream apps (a `Router` is a tower `Service`).
+#[cfg(feature = "server")]
+pub use sse_hyper::server;
 pub use sse_hyper::{
     BodyError, EncodedEvent, Event, EventError, KeepAlive, LastEventIdError, SseItem,
 };

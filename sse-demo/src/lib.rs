@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
+use sse_axum::server::Server;
 use sse_hub::{Config, EventId, Hub};
 
 pub mod catalogue;
@@ -133,6 +134,14 @@ impl Demo {
             .with_state(self.clone())
     }
 
+    /// A server for the demo on `listener` (sse-hyper's, through sse-axum): its shutdown
+    /// (SIGTERM or SIGINT unless told otherwise) closes the hub, so open event streams end
+    /// at once; a client that stops reading is closed after 30 s.
+    pub fn server(&self, listener: tokio::net::TcpListener) -> Server {
+        let hub = self.hub.clone();
+        Server::from_listener(listener).on_shutdown(move || hub.close())
+    }
+
     /// Serves on `listener` until `shutdown` completes; then closes the hub, so open event
     /// streams end at once and the server stops within a second.
     pub async fn serve(
@@ -140,13 +149,9 @@ impl Demo {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let hub = self.hub.clone();
-        let signal = async move {
-            shutdown.await;
-            hub.close();
-        };
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(signal)
+        self.server(listener)
+            .with_shutdown_signal(shutdown)
+            .serve(self.router())
             .await
     }
 

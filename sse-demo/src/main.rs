@@ -1,32 +1,46 @@
-//! `cargo run -p sse-demo [-- --port N] [--redis redis://127.0.0.1:6379]`: the live htmx
-//! demo on 127.0.0.1 (port from `--port`, else `PORT`, else 3000; on a Redis Streams
-//! backplane with `--redis` or `REDIS_URL`, else in memory). Ctrl-C stops it within a
-//! second, streams open or not.
+//! `cargo run -p sse-demo [-- --port N] [--redis redis://127.0.0.1:6379] [--tls | --cert
+//! FILE --key FILE]`: the live htmx demo on 127.0.0.1 (port from `--port`, else `PORT`,
+//! else 3000; on a Redis Streams backplane with `--redis` or `REDIS_URL`, else in memory;
+//! HTTPS with HTTP/2 with `--tls`, a self-signed certificate for localhost made at start,
+//! or with the certificate and key of `--cert` and `--key`). Ctrl-C or SIGTERM stops it:
+//! open streams end at once, and a client that does not read is dropped after 5 s.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+use sse_axum::server::Tls;
 use sse_demo::{Demo, Pace};
 use sse_hub::Config;
 
-/// What to serve on: the port and, if any, the Redis backplane.
+/// What to serve on: the port, the Redis backplane if any, TLS if asked for.
 struct Options {
     port: u16,
     redis: Option<String>,
+    tls: Option<TlsFrom>,
 }
+
+/// Where the certificate comes from.
+enum TlsFrom {
+    SelfSigned,
+    Files(String, String),
+}
+
+const USAGE: &str = "usage: sse-demo [--port N] [--redis redis://HOST:PORT] [--tls | --cert FILE --key FILE]   (or PORT, REDIS_URL)";
 
 /// `--port N` (or `PORT`, else 3000) and `--redis URL` (or `REDIS_URL`).
 fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut port = std::env::var("PORT").ok();
     let mut redis = std::env::var("REDIS_URL").ok();
+    let (mut self_signed, mut cert, mut key) = (false, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = args.next(),
             "--redis" => redis = args.next(),
+            "--tls" => self_signed = true,
+            "--cert" => cert = args.next(),
+            "--key" => key = args.next(),
             "-h" | "--help" => {
-                println!(
-                    "usage: sse-demo [--port N] [--redis redis://HOST:PORT]   (or PORT, REDIS_URL)"
-                );
+                println!("{USAGE}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -36,7 +50,13 @@ fn options() -> Result<Options, String> {
         None => 3000,
         Some(text) => text.parse().map_err(|_| format!("not a port: {text:?}"))?,
     };
-    Ok(Options { port, redis })
+    let tls = match (self_signed, cert, key) {
+        (false, None, None) => None,
+        (true, None, None) => Some(TlsFrom::SelfSigned),
+        (false, Some(cert), Some(key)) => Some(TlsFrom::Files(cert, key)),
+        _ => return Err("--tls alone, or --cert FILE with --key FILE".into()),
+    };
+    Ok(Options { port, redis, tls })
 }
 
 #[tokio::main]
@@ -73,16 +93,40 @@ async fn main() -> std::process::ExitCode {
             }
         },
     };
+    let mut server = demo.server(listener);
+    let mut scheme = "http";
+    if let Some(from) = &options.tls {
+        let tls = match from {
+            TlsFrom::SelfSigned => Tls::self_signed(&["localhost", "127.0.0.1"]),
+            TlsFrom::Files(cert, key) => Tls::from_pem_files(cert, key),
+        };
+        match tls {
+            Ok(tls) => server = server.with_tls(tls),
+            Err(error) => {
+                eprintln!("sse-demo: {error}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+        scheme = "https";
+    }
     demo.start_producers(pace);
     let on = options
         .redis
         .as_deref()
         .map_or("in memory".to_owned(), |url| format!("on {url}"));
-    println!("sse-demo: open http://{addr}/ (events {on}; Ctrl-C to stop)");
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let host = if matches!(options.tls, Some(TlsFrom::SelfSigned)) {
+        format!("localhost:{}", addr.port())
+    } else {
+        addr.to_string()
     };
-    match demo.serve(listener, ctrl_c).await {
+    println!("sse-demo: open {scheme}://{host}/ (events {on}; Ctrl-C to stop)");
+    if matches!(options.tls, Some(TlsFrom::SelfSigned)) {
+        println!(
+            "sse-demo: the certificate is self-signed, made now for localhost: for development \
+             only; your browser will warn once"
+        );
+    }
+    match server.serve(demo.router()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("sse-demo: {error}");
