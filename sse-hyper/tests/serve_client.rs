@@ -13,6 +13,9 @@ use hyper::body::Incoming;
 use sse_hyper::server::{Server, Tls};
 use sse_hyper::{Event, EventSource, Item, Sse, last_event_id};
 
+/// Each request's HTTP version and `Last-Event-ID`.
+type Requests = Arc<Mutex<Vec<(Version, Option<String>)>>>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_source_speaks_http2_to_the_tls_server_and_resumes() {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
@@ -26,7 +29,7 @@ async fn event_source_speaks_http2_to_the_tls_server_and_resumes() {
 
     // Each connection of the stream sends three events after the client's Last-Event-ID,
     // then ends: the client reconnects and resumes.
-    let seen: Arc<Mutex<Vec<(Version, Option<String>)>>> = Arc::default();
+    let seen: Requests = Arc::default();
     let log = Arc::clone(&seen);
     let app = tower::service_fn(move |request: Request<Incoming>| {
         let last = last_event_id(request.headers())
