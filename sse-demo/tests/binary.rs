@@ -1,13 +1,13 @@
-//! The `sse-demo` binary as a newcomer runs it: it prints its URL, serves, and Ctrl-C
-//! (SIGINT) stops it within a second even with event streams open.
+//! The `sse-demo` binary as a newcomer (and a deploy) runs it: it prints its URL, serves,
+//! and Ctrl-C (SIGINT) or SIGTERM stops it, event streams open or not.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[test]
-fn prints_its_url_and_stops_within_a_second_of_ctrl_c() {
+/// The demo on a free port, and the `host:port` of the URL it printed.
+fn start_demo() -> (Child, String) {
     let mut demo = Command::new(env!("CARGO_BIN_EXE_sse-demo"))
         .args(["--port", "0"])
         .env("RUST_LOG", "warn")
@@ -19,11 +19,18 @@ fn prints_its_url_and_stops_within_a_second_of_ctrl_c() {
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("the URL line");
-    let url = line
+    let host = line
         .split_whitespace()
-        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .find_map(|word| word.strip_prefix("http://127.0.0.1:"))
+        .map(|port| format!("127.0.0.1:{}", port.trim_end_matches('/')))
         .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    (demo, host)
+}
+
+#[test]
+fn prints_its_url_and_stops_within_a_second_of_ctrl_c() {
+    let (mut demo, host) = start_demo();
+    let host = host.as_str();
 
     // Two open event streams, each answered with its headers.
     let streams: Vec<TcpStream> = ["/events/dashboard", "/events/chat/lobby"]
@@ -85,22 +92,7 @@ fn sigterm_and_sigint_end_every_stream_and_exit_within_the_deadline() {
 async fn streams_end_on(signal: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let mut demo = Command::new(env!("CARGO_BIN_EXE_sse-demo"))
-        .args(["--port", "0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start sse-demo");
-    let stdout = demo.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the URL line");
-    let host = line
-        .split_whitespace()
-        .find_map(|word| word.strip_prefix("http://"))
-        .map(|url| url.trim_end_matches('/').to_owned())
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let (mut demo, host) = start_demo();
     let request = format!("GET /events/dashboard HTTP/1.1\r\nHost: {host}\r\n\r\n");
     let mut readers = Vec::new();
     for _ in 0..1000 {

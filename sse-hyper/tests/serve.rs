@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,6 +16,9 @@ use http::{Request, Response};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use sse_hyper::server::{Server, ServerConfig, StatsHandle, Tls};
+
+#[path = "support/tls.rs"]
+mod tls;
 use sse_hyper::{Event, Sse, SseBody, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -25,10 +29,11 @@ const LIMIT: Duration = Duration::from_secs(20);
 type Events =
     std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<Event<'static>, Infallible>> + Send>>;
 
-/// `/stream`: 1 KiB events as fast as the body is polled; `/ticks`: a small event every
-/// 50 ms; both until `stop` is notified. `/`: a short page.
+/// `/stream`: 1 KiB events as fast as the body is polled (counted in `produced`); `/ticks`:
+/// a small event every 50 ms; both until `stop` is notified. `/`: a short page.
 fn app(
     stop: Arc<Notify>,
+    produced: Arc<AtomicU64>,
 ) -> impl tower::Service<
     Request<Incoming>,
     Response = Response<http_body_util::Either<SseBody<Events, TokioTimer>, String>>,
@@ -37,11 +42,13 @@ fn app(
 > + Clone {
     tower::service_fn(move |request: Request<Incoming>| {
         let stop = Arc::clone(&stop);
+        let produced = Arc::clone(&produced);
         async move {
             let events: Events = match request.uri().path() {
                 "/stream" => {
                     let data = "x".repeat(1024);
                     Box::pin(stream::repeat_with(move || {
+                        produced.fetch_add(1, Ordering::Relaxed);
                         Ok(Event::new().with_data(data.clone()))
                     }))
                 }
@@ -62,16 +69,19 @@ fn app(
     })
 }
 
-/// A server on an ephemeral port with `config`; stopped by the returned sender.
-async fn start(
-    config: ServerConfig,
-    tls: Option<Tls>,
-) -> (
-    SocketAddr,
-    StatsHandle,
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-) {
+/// A server running on an ephemeral port.
+struct Running {
+    addr: SocketAddr,
+    stats: StatsHandle,
+    /// Shuts it down.
+    stop: oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<()>,
+    /// `/stream` events made so far.
+    produced: Arc<AtomicU64>,
+}
+
+/// A server on an ephemeral port with `config`.
+async fn start(config: ServerConfig, tls: Option<Tls>) -> Running {
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .expect("bind");
@@ -89,11 +99,18 @@ async fn start(
     let server = server.on_shutdown(move || ending.notify_waiters());
     let addr = server.local_addr().expect("address");
     let stats = server.stats_handle();
-    let app = app(Arc::clone(&stop_streams));
+    let produced = Arc::new(AtomicU64::new(0));
+    let app = app(Arc::clone(&stop_streams), Arc::clone(&produced));
     let serving = tokio::spawn(async move {
         server.serve(app).await.expect("serve");
     });
-    (addr, stats, stop, serving)
+    Running {
+        addr,
+        stats,
+        stop,
+        serving,
+        produced,
+    }
 }
 
 /// A connection with a small receive buffer (so a client that does not read fills it
@@ -138,7 +155,13 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, Duration) {
 async fn clients_that_stop_reading_are_closed_and_readers_go_on() {
     let stall = Duration::from_secs(1);
     let config = ServerConfig::default().with_write_stall_timeout(stall);
-    let (addr, stats, stop, serving) = start(config, None).await;
+    let Running {
+        addr,
+        stats,
+        stop,
+        serving,
+        ..
+    } = start(config, None).await;
     let mut stalled = Vec::new();
     for _ in 0..100 {
         stalled.push(request(addr, "/stream").await);
@@ -189,7 +212,13 @@ async fn clients_that_stop_reading_are_closed_and_readers_go_on() {
 async fn slowloris_and_silent_connections_are_closed_while_pages_are_served() {
     let timeout = Duration::from_secs(1);
     let config = ServerConfig::default().with_header_read_timeout(timeout);
-    let (addr, stats, stop, serving) = start(config, None).await;
+    let Running {
+        addr,
+        stats,
+        stop,
+        serving,
+        ..
+    } = start(config, None).await;
     let started = Instant::now();
     let mut held = Vec::new();
     for n in 0..1100 {
@@ -233,7 +262,13 @@ async fn slowloris_and_silent_connections_are_closed_while_pages_are_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_connection_too_many_is_answered_503() {
     let config = ServerConfig::default().with_max_connections(10);
-    let (addr, stats, stop, serving) = start(config, None).await;
+    let Running {
+        addr,
+        stats,
+        stop,
+        serving,
+        ..
+    } = start(config, None).await;
     let mut streams = Vec::new();
     for _ in 0..10 {
         streams.push(request(addr, "/stream").await);
@@ -265,7 +300,13 @@ async fn shutdown_ends_reading_streams_cleanly_and_always_ends() {
     let config = ServerConfig::default()
         .with_shutdown_deadline(deadline)
         .with_write_stall_timeout(Duration::from_secs(60)); // the deadline, not the stall, ends it
-    let (addr, stats, stop, serving) = start(config, None).await;
+    let Running {
+        addr,
+        stats,
+        stop,
+        serving,
+        produced,
+    } = start(config, None).await;
     let mut readers = Vec::new();
     for _ in 0..200 {
         let mut tcp = request(addr, "/ticks").await;
@@ -287,6 +328,20 @@ async fn shutdown_ends_reading_streams_cleanly_and_always_ends() {
     }
     let _never_reads = request(addr, "/stream").await;
     until("all open", || stats.get().open == 201).await;
+    // Its socket is full once its events are no longer taken, a quarter second long.
+    let stuck_by = Instant::now() + LIMIT;
+    let mut before = u64::MAX;
+    loop {
+        let now = produced.load(Ordering::Relaxed);
+        if std::mem::replace(&mut before, now) == now && now > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < stuck_by,
+            "the client that never reads is stuck"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let stopped = Instant::now();
     let _ = stop.send(());
     tokio::time::timeout(deadline + Duration::from_secs(1), serving)
@@ -316,27 +371,14 @@ async fn shutdown_ends_reading_streams_cleanly_and_always_ends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_speaks_http2_with_many_streams_on_one_connection() {
-    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
-    let dir = std::env::temp_dir().join(format!("sse-hyper-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert, made.cert.pem()).expect("cert file");
-    std::fs::write(&key, made.signing_key.serialize_pem()).expect("key file");
-    let tls = Tls::from_pem_files(&cert, &key).expect("the PEM files");
-    let _ = std::fs::remove_dir_all(&dir);
-    let (addr, stats, stop, serving) = start(ServerConfig::default(), Some(tls)).await;
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(made.cert.der().clone())
-        .expect("trust the test certificate");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let (tls, client) = tls::localhost();
+    let Running {
+        addr,
+        stats,
+        stop,
+        serving,
+        ..
+    } = start(ServerConfig::default(), Some(tls)).await;
     let tcp = TcpStream::connect(addr).await.expect("connect");
     let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
     let stream = tokio_rustls::TlsConnector::from(Arc::new(client))

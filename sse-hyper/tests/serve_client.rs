@@ -10,7 +10,10 @@ use std::time::Duration;
 use futures_util::{StreamExt, stream};
 use http::{Request, Version};
 use hyper::body::Incoming;
-use sse_hyper::server::{Server, Tls};
+use sse_hyper::server::Server;
+
+#[path = "support/tls.rs"]
+mod tls;
 use sse_hyper::{Event, EventSource, Item, Sse, last_event_id};
 
 /// Each request's HTTP version and `Last-Event-ID`.
@@ -18,15 +21,7 @@ type Requests = Arc<Mutex<Vec<(Version, Option<String>)>>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_source_speaks_http2_to_the_tls_server_and_resumes() {
-    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
-    let dir = std::env::temp_dir().join(format!("sse-hyper-client-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert, made.cert.pem()).expect("cert file");
-    std::fs::write(&key, made.signing_key.serialize_pem()).expect("key file");
-    let tls = Tls::from_pem_files(&cert, &key).expect("the PEM files");
-    let _ = std::fs::remove_dir_all(&dir);
-
+    let (tls, config) = tls::localhost();
     // Each connection of the stream sends three events after the client's Last-Event-ID,
     // then ends: the client reconnects and resumes.
     let seen: Requests = Arc::default();
@@ -64,16 +59,6 @@ async fn event_source_speaks_http2_to_the_tls_server_and_resumes() {
         });
     tokio::spawn(async move { server.serve(app).await });
 
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(made.cert.der().clone())
-        .expect("trust the test certificate");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(config)
         .https_only()
