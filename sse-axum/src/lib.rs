@@ -111,15 +111,15 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (sse-hyper's `serde`) |
-//! | `server` | no | [`server`](mod@server): sse-hyper's ready server, for a `Router` |
+//! | `server` | no | `server`: sse-hyper's ready server, for a `Router` |
 //! | `server-tls` | no | `server::Tls`: HTTPS with HTTP/2 (sse-hyper's `server-tls`) |
 //!
 //! ## Serving (feature `server`)
 //!
 //! `axum::serve` has no timeout for a client that stops reading, nor a shutdown that
-//! ends while such a client holds a stream. sse-hyper's [`server::Server`] serves a
+//! ends while such a client holds a stream. sse-hyper's `server::Server` serves a
 //! `Router` as it is, one line instead of `axum::serve`, with defaults for event
-//! streams (see [`server::ServerConfig`]):
+//! streams (see `server::ServerConfig`):
 //!
 //! ```no_run
 //! # #[cfg(feature = "server")]

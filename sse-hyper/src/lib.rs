@@ -101,7 +101,7 @@
 //! | `serde` | no | `Json` and `serde_json::Value` stream items |
 //! | `client` | no | `EventSource` and its `Item`, `SourceError`, `Disconnect`, `SetupError`: the reconnecting client over hyper-util's client (http) or any tower `Service`; implies `tokio` |
 //! | `rustls` | no | https (and HTTP/2 by ALPN) for `EventSource::new`: rustls with the ring provider and the webpki roots; implies `client` |
-//! | `server` | no | [`server::Server`]: a ready server for event-stream apps on hyper-util (HTTP/1.1 and HTTP/2, write-stall and header timeouts, limits, graceful shutdown with a deadline on SIGTERM/SIGINT); implies `tokio` |
+//! | `server` | no | `server::Server`: a ready server for event-stream apps on hyper-util (HTTP/1.1 and HTTP/2, write-stall and header timeouts, limits, graceful shutdown with a deadline on SIGTERM/SIGINT); implies `tokio` |
 //! | `server-tls` | no | `server::Tls`: HTTPS with HTTP/2 by ALPN, from PEM files or a self-signed certificate for development (rustls with ring, rcgen); implies `server` |
 //!
 //! The client's pieces for your own HTTP stack ([`set_request_headers`], [`check_response`],
