@@ -31,10 +31,12 @@ use sse_benches::load::client::{self, CONNECT_CONCURRENCY, Counters, Phase};
 use sse_benches::load::{Flavour, procfs, server};
 use tokio::sync::Semaphore;
 
-const USAGE: &str =
-    "usage: hub_load [--flavour hub|broadcast|floor] [--connections N] [--rate EVENTS_PER_SEC] \
-[--seconds S (default 10, at most 60)] [--server-cpu CORE] [--client-cpu CORE]
-       hub_load server --flavour hub|broadcast|floor";
+const USAGE: &str = "usage: hub_load [--flavour hub|broadcast|floor|ready] [--connections N] \
+[--http2 STREAMS_PER_CONNECTION] [--rate EVENTS_PER_SEC] [--seconds S (default 10, at most 60)] \
+[--server-cpu CORE] [--client-cpu CORE]
+       hub_load server --flavour hub|broadcast|floor|ready
+  --connections N   event streams (with --http2: over N / STREAMS_PER_CONNECTION HTTP/2 connections)
+  --http2 S         HTTP/2 without TLS (h2c), S streams per connection: --flavour ready only";
 
 /// The measured window at most.
 const MAX_SECONDS: u64 = 60;
@@ -49,6 +51,8 @@ const CONNECT_DEADLINE: Duration = Duration::from_secs(120);
 struct Args {
     flavour: Flavour,
     connections: usize,
+    /// Streams per HTTP/2 connection; 0: HTTP/1.1.
+    http2: usize,
     rate: f64,
     seconds: u64,
     server_cpu: Option<usize>,
@@ -59,6 +63,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args {
         flavour: Flavour::Hub,
         connections: 1000,
+        http2: 0,
         rate: 100.0,
         seconds: 10,
         server_cpu: None,
@@ -70,6 +75,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         match flag.as_str() {
             "--flavour" => parsed.flavour = value()?.parse()?,
             "--connections" => parsed.connections = number(value()?)? as usize,
+            "--http2" => parsed.http2 = number(value()?)? as usize,
             "--rate" => parsed.rate = value()?.parse().map_err(|e| format!("{flag}: {e}"))?,
             "--seconds" => parsed.seconds = number(value()?)?,
             "--server-cpu" => parsed.server_cpu = Some(number(value()?)? as usize),
@@ -83,6 +89,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     }
     if !(parsed.rate > 0.0 && parsed.rate <= server::MAX_RATE) {
         return Err(format!("--rate must be in (0, {}]", server::MAX_RATE));
+    }
+    if parsed.http2 > 0 && parsed.flavour != Flavour::Ready {
+        return Err("--http2 needs --flavour ready (axum::serve speaks HTTP/1.1 only here)".into());
     }
     if parsed.seconds == 0 || parsed.seconds > MAX_SECONDS {
         return Err(format!("--seconds must be 1..={MAX_SECONDS}"));
@@ -272,15 +281,30 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
     // Connect everyone, at most CONNECT_CONCURRENCY at a time.
     let counters = Counters::new();
     let setup = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
-    let tasks: Vec<_> = (0..args.connections)
-        .map(|_| {
-            tokio::spawn(client::connection(
-                server.addr,
-                Arc::clone(&counters),
-                Arc::clone(&setup),
-            ))
-        })
-        .collect();
+    let tasks: Vec<_> = if args.http2 > 0 {
+        let connections = args.connections.div_ceil(args.http2);
+        (0..connections)
+            .map(|n| {
+                let streams = args.http2.min(args.connections - n * args.http2);
+                tokio::spawn(client::connection_h2(
+                    server.addr,
+                    Arc::clone(&counters),
+                    Arc::clone(&setup),
+                    streams,
+                ))
+            })
+            .collect()
+    } else {
+        (0..args.connections)
+            .map(|_| {
+                tokio::spawn(client::connection(
+                    server.addr,
+                    Arc::clone(&counters),
+                    Arc::clone(&setup),
+                ))
+            })
+            .collect()
+    };
     let started = Instant::now();
     let mut last_note = Instant::now();
     loop {
@@ -409,6 +433,15 @@ fn print_report(args: &Args, r: &Report) {
     let ms = |ns: u64| ns as f64 / 1e6;
     let (published, publish_secs) = r.published.split_once(' ').unwrap_or((&r.published, "?"));
     println!("flavour              {}", args.flavour);
+    if args.http2 > 0 {
+        println!(
+            "protocol             HTTP/2 (h2c), {} streams per connection, {} connections",
+            args.http2,
+            args.connections.div_ceil(args.http2)
+        );
+    } else {
+        println!("protocol             HTTP/1.1, one stream per connection");
+    }
     println!(
         "connections          {} open of {}",
         r.connected, args.connections
@@ -455,8 +488,13 @@ fn print_report(args: &Args, r: &Report) {
         r.missed, r.duplicates, r.ended, r.errors
     );
     println!(
-        "| {} | {} | {} | {:.0} | {:.1} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {:.1} | {:.1} |",
+        "| {}{} | {} | {} | {:.0} | {:.1} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {:.1} | {:.1} |",
         args.flavour,
+        if args.http2 > 0 {
+            format!(" (HTTP/2, {} per connection)", args.http2)
+        } else {
+            String::new()
+        },
         r.connected,
         args.rate,
         r.events as f64 / secs,

@@ -4,6 +4,9 @@
 //! sequence number and publish time: the client counts deliveries, gaps and duplicates, and
 //! records publish-to-receive latency while [`Phase::Measuring`].
 //!
+//! With `--http2 N`, [`connection_h2`] opens HTTP/2 connections (h2c) instead, each
+//! carrying N event streams, whose DATA frames go straight to the decoder.
+//!
 //! A stream the server ends (sse-hub ends a subscriber whose queue is full) is reopened with
 //! the last event id as `Last-Event-ID`, as a browser does; each connection gives up after
 //! [`MAX_ATTEMPTS`] connections. Every read has a timeout, and the driver aborts the tasks at
@@ -14,6 +17,9 @@ use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use sse_core::{DecodedRef, Decoder};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -129,6 +135,143 @@ pub async fn connection(addr: SocketAddr, counters: Arc<Counters>, setup: Arc<Se
                     eprintln!("hub_load client: {error}");
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Opens one HTTP/2 connection (h2c, prior knowledge) to `addr` with `streams` event
+/// streams on it, each reconnecting with its last event id when the server ends it; a new
+/// connection when the connection goes away; until [`Phase::Stopping`] or [`MAX_ATTEMPTS`].
+pub async fn connection_h2(
+    addr: SocketAddr,
+    counters: Arc<Counters>,
+    setup: Arc<Semaphore>,
+    streams: usize,
+) {
+    for _ in 0..MAX_ATTEMPTS {
+        if counters.phase() == Phase::Stopping as u8 {
+            return;
+        }
+        let opened = {
+            let _permit = setup.acquire().await;
+            tokio::time::timeout(SETUP_TIMEOUT, open_h2(addr)).await
+        };
+        match opened {
+            Ok(Ok(sender)) => {
+                let mut tasks = tokio::task::JoinSet::new();
+                for _ in 0..streams {
+                    tasks.spawn(stream_h2(addr, sender.clone(), Arc::clone(&counters)));
+                }
+                while tasks.join_next().await.is_some() {}
+            }
+            Ok(Err(error)) => {
+                Counters::add(&counters.errors, 1);
+                eprintln!("hub_load client: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(_) => Counters::add(&counters.errors, 1),
+        }
+    }
+}
+
+/// A request sender on a new HTTP/2 connection (its driver on a task of its own).
+async fn open_h2(
+    addr: SocketAddr,
+) -> Result<hyper::client::conn::http2::SendRequest<Empty<Bytes>>, String> {
+    let tcp = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .initial_stream_window_size(1 << 20)
+        .initial_connection_window_size(16 << 20)
+        .handshake(TokioIo::new(tcp))
+        .await
+        .map_err(|e| format!("h2 handshake: {e}"))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// One event stream on an HTTP/2 connection, reconnected (on the same connection) with
+/// its last event id when the server ends it, until the connection goes away.
+async fn stream_h2(
+    addr: SocketAddr,
+    mut sender: hyper::client::conn::http2::SendRequest<Empty<Bytes>>,
+    counters: Arc<Counters>,
+) {
+    let mut last_id: Option<String> = None;
+    let mut sequence = Sequence::default();
+    for _ in 0..MAX_ATTEMPTS {
+        if counters.phase() == Phase::Stopping as u8 || sender.is_closed() {
+            return;
+        }
+        match stream_once_h2(
+            addr,
+            &mut sender,
+            &counters,
+            last_id.as_deref(),
+            &mut sequence,
+        )
+        .await
+        {
+            Ok(id) => {
+                Counters::add(&counters.ended, 1);
+                if !id.is_empty() {
+                    last_id = Some(id);
+                }
+            }
+            Err(error) => {
+                Counters::add(&counters.errors, 1);
+                if counters.errors.load(Ordering::Relaxed) <= 5 {
+                    eprintln!("hub_load client: {error}");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// One request on an HTTP/2 connection, then events until its body ends (returns the last
+/// event id) or an error.
+async fn stream_once_h2(
+    addr: SocketAddr,
+    sender: &mut hyper::client::conn::http2::SendRequest<Empty<Bytes>>,
+    counters: &Counters,
+    last_id: Option<&str>,
+    sequence: &mut Sequence,
+) -> Result<String, String> {
+    let mut request = http::Request::get(format!("http://{addr}{EVENTS_PATH}"))
+        .header(http::header::ACCEPT, "text/event-stream");
+    if let Some(id) = last_id {
+        request = request.header("last-event-id", id);
+    }
+    let request = request.body(Empty::new()).map_err(|e| e.to_string())?;
+    let response = tokio::time::timeout(SETUP_TIMEOUT, sender.send_request(request))
+        .await
+        .map_err(|_| format!("no response head within {SETUP_TIMEOUT:?}"))?
+        .map_err(|e| format!("request: {e}"))?;
+    if response.status() != http::StatusCode::OK {
+        return Err(format!("response: {}", response.status()));
+    }
+    counters.streaming.fetch_add(1, Ordering::Relaxed);
+    let _streaming = Streaming(&counters.streaming);
+    let mut decoder = Decoder::new();
+    if let Some(id) = last_id {
+        decoder = decoder.with_last_event_id(id);
+    }
+    let mut body = response.into_body();
+    loop {
+        let frame = tokio::time::timeout(IDLE_TIMEOUT, body.frame())
+            .await
+            .map_err(|_| format!("nothing received for {IDLE_TIMEOUT:?}"))?;
+        match frame {
+            None => return Ok(decoder.last_event_id().to_owned()),
+            Some(Err(error)) => return Err(format!("body: {error}")),
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    receive(data, &mut None, &mut decoder, counters, sequence)?;
+                }
             }
         }
     }

@@ -43,6 +43,9 @@ pub enum Flavour {
     /// The floor for memory: axum's own `Sse` over a stream that never yields. No events;
     /// what an idle connection costs in axum + hyper + tokio alone.
     Floor,
+    /// `Hub`'s app served by sse-hyper's ready server (`sse_axum::server::Server`):
+    /// HTTP/1.1, and HTTP/2 without TLS (h2c) for `--http2`.
+    Ready,
 }
 
 impl FromStr for Flavour {
@@ -53,8 +56,9 @@ impl FromStr for Flavour {
             "hub" => Ok(Flavour::Hub),
             "broadcast" => Ok(Flavour::Broadcast),
             "floor" => Ok(Flavour::Floor),
+            "ready" => Ok(Flavour::Ready),
             other => Err(format!(
-                "unknown flavour {other:?}: expected hub, broadcast or floor"
+                "unknown flavour {other:?}: expected hub, broadcast, floor or ready"
             )),
         }
     }
@@ -66,6 +70,7 @@ impl fmt::Display for Flavour {
             Flavour::Hub => "hub",
             Flavour::Broadcast => "broadcast",
             Flavour::Floor => "floor",
+            Flavour::Ready => "ready",
         })
     }
 }
@@ -114,6 +119,7 @@ mod tests {
             Ok("broadcast".into())
         );
         assert_eq!("floor".parse(), Ok(Flavour::Floor));
+        assert_eq!("ready".parse(), Ok(Flavour::Ready));
         assert!("other".parse::<Flavour>().is_err());
     }
 }

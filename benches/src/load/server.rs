@@ -1,4 +1,4 @@
-//! The server under test (`hub_load server --flavour hub|broadcast`): an axum app on
+//! The server under test (`hub_load server --flavour hub|broadcast|floor|ready`): an axum app on
 //! `127.0.0.1:0` streaming [`EVENTS_PATH`], and a publisher on a plain thread.
 //!
 //! - `hub`: `sse_axum::Sse` over `sse_hub::Subscription`s of one [`Hub`] (default config:
@@ -9,6 +9,9 @@
 //!   `tokio::sync::broadcast` channel of [`BROADCAST_CAPACITY`] `Tick`s (an id and a `String`
 //!   of data), skipping `Lagged` errors; each connection builds its own `Event` from every
 //!   tick.
+//!
+//! - `ready`: the `hub` app served by sse-hyper's ready server (`sse_axum::server::Server`)
+//!   instead of `axum::serve`: HTTP/1.1, and HTTP/2 without TLS (h2c prior knowledge).
 //!
 //! Both send the same event type and data, with an id; keep-alive is on (every 15 s) in both.
 //!
@@ -132,7 +135,7 @@ pub fn run(flavour: Flavour) -> std::io::Result<()> {
     let workers = runtime.metrics().num_workers();
     runtime.block_on(async move {
         let (router, publisher) = match flavour {
-            Flavour::Hub => {
+            Flavour::Hub | Flavour::Ready => {
                 let hub: Hub = Hub::default();
                 let router = Router::new()
                     .route(EVENTS_PATH, get(hub_events))
@@ -159,6 +162,12 @@ pub fn run(flavour: Flavour) -> std::io::Result<()> {
             out.flush()?;
         }
         std::thread::spawn(move || control(&publisher));
+        if flavour == Flavour::Ready {
+            return sse_axum::server::Server::from_listener(listener)
+                .with_shutdown_signal(std::future::pending())
+                .serve(router)
+                .await;
+        }
         axum::serve(listener, router).await
     })
 }
