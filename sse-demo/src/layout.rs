@@ -2,7 +2,7 @@
 //! and the reload on a reset event.
 
 use axum::response::Html;
-use sse_htmx::escape;
+use sse_htmx::{LiveRegion, escape};
 
 use crate::catalogue::RESET;
 
@@ -30,6 +30,7 @@ pub fn page(title: &str, body: &str) -> Html<String> {
 <title>{title} · sse-demo</title>
 <script src="/assets/htmx.min.js"></script>
 <script src="/assets/sse.js"></script>
+<script src="/assets/sse-live.js"></script>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; }}
 nav a {{ margin-right: .5rem; }}
@@ -56,15 +57,10 @@ document.addEventListener("htmx:sseBeforeMessage", (e) => {{
 
 /// The element that connects to `channel`, resuming after `last_event_id` (the hub's
 /// latest id when the page was rendered, so no event falls between the page and the
-/// stream), with `inner` inside; it also listens for reset events.
+/// stream), with `inner` inside; it also listens for reset events. sse-htmx's
+/// `LiveRegion`, kept right by `/assets/sse-live.js` across reconnects and the
+/// back/forward cache.
 pub fn live(channel: &str, last_event_id: &str, inner: &str) -> String {
-    format!(
-        r#"<div hx-ext="sse" sse-connect="{channel}?last_event_id={id}">
-<template {reset}></template>
-{inner}
-</div>"#,
-        channel = escape(channel),
-        id = escape(last_event_id),
-        reset = RESET.sse_swap(),
-    )
+    let reset = format!("<template {}></template>", RESET.sse_swap());
+    LiveRegion::new(channel, last_event_id).wrap(&format!("\n{reset}\n{inner}\n"))
 }

@@ -222,12 +222,14 @@ async fn home(State(_): State<Demo>) -> Html<String> {
     )
 }
 
-/// `GET /assets/{file}`: the vendored scripts (see `assets/vendor/README.md`).
+/// `GET /assets/{file}`: the vendored scripts (see `assets/vendor/README.md`), and
+/// sse-htmx's script for live regions.
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> axum::response::Response {
     const JS: &str = "text/javascript; charset=utf-8";
     let body = match file.as_str() {
         "htmx.min.js" => include_str!("../assets/vendor/htmx.org-2.0.11/htmx.min.js"),
         "sse.js" => include_str!("../assets/vendor/htmx-ext-sse-2.2.4/sse.js"),
+        "sse-live.js" => return sse_htmx::live_script_response().into_response(),
         _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
     };
     ([(CONTENT_TYPE, JS)], body).into_response()

@@ -83,9 +83,11 @@ async fn main() -> std::process::ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(addr); // the real port when asked for 0
     let pace = Pace::default();
+    // Browsers reconnect after 3 s by default; a second is kinder to a page after a deploy.
+    let config = Config::default().with_retry(std::time::Duration::from_secs(1));
     let demo = match &options.redis {
-        None => Demo::new(Config::default(), pace),
-        Some(url) => match Demo::new_with_redis(Config::default(), pace, url) {
+        None => Demo::new(config, pace),
+        Some(url) => match Demo::new_with_redis(config, pace, url) {
             Ok(demo) => demo,
             Err(error) => {
                 eprintln!("sse-demo: {error}");

@@ -658,3 +658,226 @@ async fn twelve_tabs_over_https_share_one_connection() {
     client.close().await.expect("close");
     let _ = stop.send(());
 }
+
+/// The streams the hub serves now, on every topic.
+fn live_streams(server: &Server) -> u64 {
+    server.demo.hub.stats().subscribers
+}
+
+/// One tab clicks through every page and back and forward again, 14 navigations, with
+/// Chromium's back/forward cache on (its default): each page loads within 2 s, pages come
+/// back from the cache, and once a page shows, the server holds one stream for the tab: a
+/// page left behind closes its stream, and one shown again resumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_tab_through_every_page_and_back_holds_one_stream() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    let base = format!("http://{}", server.addr);
+    client.goto(&format!("{base}/")).await.expect("home");
+    let pages = [
+        "/notifications",
+        "/chat/lobby",
+        "/progress",
+        "/dashboard",
+        "/todo",
+        "/connections",
+    ];
+    let mut steps: Vec<&str> = pages.iter().map(|_| "click").collect();
+    steps.extend(["back"; 5]);
+    steps.extend(["forward"; 3]);
+    let mut at = 0usize; // index into `pages` of the page shown
+    let mut restored = 0;
+    for (n, step) in steps.iter().enumerate() {
+        let started = Instant::now();
+        match *step {
+            "click" => {
+                if n > 0 {
+                    at += 1;
+                }
+                click(&client, &format!("nav a[href='{}']", pages[at])).await;
+            }
+            "back" => {
+                at -= 1;
+                client.back().await.expect("back");
+            }
+            _ => {
+                at += 1;
+                client.forward().await.expect("forward");
+            }
+        }
+        let want = pages[at];
+        let shown = until(
+            &client,
+            "the page",
+            "return [location.pathname, document.readyState, \
+             (document.querySelector('[data-sse-live]') || {}).dataset?.sseState || '']",
+            |v| v[0] == json!(want) && v[1] == json!("complete") && v[2] == json!("connected"),
+        )
+        .await;
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(2),
+            "step {n} ({step} to {want}) took {took:?}: {shown}"
+        );
+        // Count pages restored from the cache: each page notes it in its own window.
+        let from_cache = client
+            .execute(
+                "if (!window.__watching) { window.__watching = true; window.__restored = 0; \
+                 addEventListener('pageshow', e => { if (e.persisted) window.__restored++ }); } \
+                 return window.__restored",
+                vec![],
+            )
+            .await
+            .expect("script runs");
+        restored += from_cache.as_u64().unwrap_or(0).min(1);
+        let settled = Instant::now();
+        while live_streams(&server) != 1 {
+            assert!(
+                settled.elapsed() < Duration::from_secs(2),
+                "step {n} ({step} to {want}): {} live streams for one tab",
+                live_streams(&server)
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert!(restored > 0, "pages came back from the back/forward cache");
+    println!(
+        "{} navigations, {restored} restored from the back/forward cache",
+        steps.len()
+    );
+    client.close().await.expect("close");
+}
+
+/// A proxy in front of the demo that answers the next `/events/` requests with the given
+/// statuses (a deploy's 502, then a 503), passes everything else through, and can cut the
+/// streams it carries.
+struct FlakyProxy {
+    addr: SocketAddr,
+    fail: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+    failed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    streams: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl FlakyProxy {
+    async fn start(upstream: SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind the proxy");
+        let proxy = FlakyProxy {
+            addr: listener.local_addr().expect("address"),
+            fail: Default::default(),
+            failed: Default::default(),
+            streams: Default::default(),
+        };
+        let (fail, failed, streams) = (
+            std::sync::Arc::clone(&proxy.fail),
+            std::sync::Arc::clone(&proxy.failed),
+            std::sync::Arc::clone(&proxy.streams),
+        );
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let (fail, failed, streams) = (fail.clone(), failed.clone(), streams.clone());
+                let task = tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                        match client.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let events = head.starts_with(b"GET /events/");
+                    let status = if events {
+                        fail.lock().expect("fail").pop_front()
+                    } else {
+                        None
+                    };
+                    if let Some(status) = status {
+                        failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let reply = format!(
+                            "HTTP/1.1 {status} Proxy Says No\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        );
+                        let _ = client.write_all(reply.as_bytes()).await;
+                        return;
+                    }
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    if server.write_all(&head).await.is_ok() {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                streams.lock().expect("streams").push(task.abort_handle());
+            }
+        });
+        proxy
+    }
+
+    /// The next `/events/` requests get these statuses.
+    fn fail_next(&self, statuses: &[u16]) {
+        self.fail.lock().expect("fail").extend(statuses);
+    }
+
+    /// Closes every connection it carries now.
+    fn cut(&self) {
+        for stream in self.streams.lock().expect("streams").drain(..) {
+            stream.abort();
+        }
+    }
+}
+
+/// A reconnect answered 502, then the next attempt 503 (what a proxy says during a deploy):
+/// the extension makes a new EventSource, which resumes from the last event the page got
+/// (sse-live.js), so every notification appears exactly once, in order, with no reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_502_then_a_503_on_reconnect_duplicate_nothing() {
+    let (server, driver) = (server().await, driver().await);
+    let proxy = FlakyProxy::start(server.addr).await;
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/notifications", proxy.addr)).await;
+    subscribed(&server, "notifications", 1).await;
+    client
+        .execute("window.__sameDocument = true; return true", vec![])
+        .await
+        .expect("script runs");
+    let count = "return document.querySelectorAll('#notifications li').length";
+    for n in 1..=3 {
+        sse_demo::notify(&server.demo, &format!("before {n}"));
+    }
+    until(&client, "three notifications", count, |v| v == &json!(3)).await;
+    proxy.fail_next(&[502, 503]);
+    proxy.cut();
+    for n in 1..=3 {
+        sse_demo::notify(&server.demo, &format!("during {n}"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    until(&client, "the notifications after the errors", count, |v| {
+        v.as_u64().is_some_and(|n| n >= 6)
+    })
+    .await;
+    sse_demo::notify(&server.demo, "after");
+    until(&client, "live again", count, |v| {
+        v.as_u64().is_some_and(|n| n >= 7)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // a duplicate would arrive by now
+    let want = [
+        "before 1", "before 2", "before 3", "during 1", "during 2", "during 3", "after",
+    ];
+    assert_eq!(
+        texts(&client, "#notifications li").await,
+        want,
+        "once each, in order"
+    );
+    assert_eq!(
+        proxy.failed.load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "the reconnects met the 502 and the 503"
+    );
+    let same = client
+        .execute("return window.__sameDocument === true", vec![])
+        .await
+        .expect("script runs");
+    assert_eq!(same, json!(true), "no reload");
+    client.close().await.expect("close");
+}

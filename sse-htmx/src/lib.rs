@@ -14,6 +14,11 @@
 //!   `HX-Location`, `HX-Refresh`, `HX-Retarget`, `HX-Reswap`, `HX-Push-Url`,
 //!   `HX-Replace-Url` and `HX-Reselect`, each value checked (an error, never a panic).
 //! - **Streamed HTML**: [`HtmlStream`] for a page rendered as it is computed.
+//! - **Live regions**: [`LiveRegion`] writes the element htmx's SSE extension keeps live,
+//!   resuming where the page was rendered; [`LIVE_SCRIPT`] (served with
+//!   [`live_script_response`]) keeps it right when the extension reconnects after an HTTP
+//!   error, when the page goes into the back/forward cache and comes back, and shows the
+//!   stream's state.
 //!
 //! Nothing here needs a template engine: `format!`, a `String`, maud or askama all work,
 //! since the helpers are `Display` values and plain strings.
@@ -93,6 +98,7 @@
 mod catalogue;
 mod fragment;
 mod html_stream;
+mod live;
 mod request;
 mod response;
 mod swap;
@@ -100,6 +106,7 @@ mod swap;
 pub use catalogue::{Attribute, NameError, Payload, SseEvent, markdown};
 pub use fragment::{Escaped, Oob, escape};
 pub use html_stream::HtmlStream;
+pub use live::{LAST_EVENT_ID_PARAM, LIVE_SCRIPT, LiveRegion, live_script_response};
 #[cfg(feature = "axum")]
 pub use request::VaryHxRequest;
 pub use request::{
