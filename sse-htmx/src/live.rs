@@ -61,6 +61,15 @@ pub fn live_script_response() -> http::Response<String> {
 /// assert!(tag.contains("data-sse-live"));
 /// ```
 ///
+/// What a page with a live region (and [`LIVE_SCRIPT`]) does on each failure:
+///
+/// | the server, or a proxy in front of it, ... | the page |
+/// |---|---|
+/// | drops the connection (a restart, a network blip, sse-hub cutting a slow tab off) | the browser reconnects after the `retry` time the stream sent (3 s if none; `sse_hub::Config::with_retry`) with `Last-Event-ID`, and gets exactly what it missed |
+/// | answers 502, 503 or any other error (a proxy during a deploy, a closed hub's 503) | the EventSource closes; htmx-ext-sse makes a new one after 0.5 s, then 1, 2, 4 ... up to 64 s, from the region's `sse-connect`: after the last event received |
+/// | answers 204 | htmx-ext-sse retries it like an error; to stop a region for good, send the event its `sse-close` attribute names |
+/// | sends a reset event (sse-hub: the id cannot be resumed) | whatever the page does with it; the demo reloads |
+///
 /// Fragments appended with `beforeend` are not idempotent: an event received twice would
 /// be appended twice. The resume id makes that impossible with sse-hub; where events may
 /// come twice anyway, give each fragment an `id` and swap it out of band by id
