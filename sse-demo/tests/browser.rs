@@ -50,10 +50,23 @@ async fn server() -> Server {
 }
 
 async fn serve(demo: Demo) -> Server {
+    serve_at(demo, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
+}
+
+/// `demo` served at `addr` (port 0: any), once it can be bound (a restarted server's port
+/// is free again within moments).
+async fn serve_at(demo: Demo, addr: SocketAddr) -> Server {
     demo.start_producers(PACE);
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind 127.0.0.1:0");
+    let started = Instant::now();
+    let listener = loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => break listener,
+            Err(error) => {
+                assert!(started.elapsed() < LIMIT, "bind {addr}: {error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
     let addr = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = demo.clone();
@@ -880,4 +893,66 @@ async fn a_502_then_a_503_on_reconnect_duplicate_nothing() {
         .expect("script runs");
     assert_eq!(same, json!(true), "no reload");
     client.close().await.expect("close");
+}
+
+/// The server restarts under an open page. In memory the new server cannot resume the
+/// page's id: a reset, the page reloads once, and it is live again. On Redis the new server
+/// resumes it: no reset, no reload, and what was published meanwhile appears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_reloads_in_memory_and_resumes_on_redis() {
+    let driver = driver().await;
+    for on_redis in [false, true] {
+        let redis = on_redis.then(redis::RedisServer::start);
+        let demo = || match &redis {
+            Some(redis) => Demo::new_with_redis(config(), PACE, &redis.url()).expect("on Redis"),
+            None => Demo::new(config(), PACE),
+        };
+        let first = serve(demo()).await;
+        let addr = first.addr;
+        let client = browser(&driver).await;
+        open(&client, &format!("http://{addr}/notifications")).await;
+        subscribed(&first, "notifications", 1).await;
+        sse_demo::notify(&first.demo, "before the restart");
+        let count = "return document.querySelectorAll('#notifications li').length";
+        until(&client, "the first notification", count, |v| v == &json!(1)).await;
+        client
+            .execute("window.__sameDocument = true; return true", vec![])
+            .await
+            .expect("script runs");
+        drop(first); // shutdown: the hub closes, every stream ends
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let second = serve_at(demo(), addr).await;
+        if on_redis {
+            subscribed(&second, "notifications", 1).await;
+        } else {
+            let reloaded = "return window.__sameDocument !== true && \
+                (document.querySelector('[data-sse-live]') || {}).dataset?.sseState === 'connected'";
+            until(&client, "the reload after the reset", reloaded, |v| {
+                v == &json!(true)
+            })
+            .await;
+            subscribed(&second, "notifications", 1).await;
+        }
+        sse_demo::notify(&second.demo, "after the restart");
+        let state = "return [window.__sameDocument === true, \
+             Array.from(document.querySelectorAll('#notifications li')).map(li => li.textContent.trim())]";
+        let seen = until(&client, "the page live again", state, |v| {
+            v[1].as_array()
+                .is_some_and(|items| items.iter().any(|i| i == &json!("after the restart")))
+        })
+        .await;
+        if on_redis {
+            assert_eq!(seen[0], json!(true), "on Redis: resumed, no reload");
+            assert_eq!(
+                seen[1],
+                json!(["before the restart", "after the restart"]),
+                "on Redis: nothing lost, nothing twice"
+            );
+            assert_eq!(second.demo.hub.stats().resets, 0, "no reset");
+        } else {
+            assert_eq!(seen[0], json!(false), "in memory: the page reloaded");
+            assert!(second.demo.hub.stats().resets >= 1, "after a reset event");
+        }
+        client.close().await.expect("close");
+    }
 }
