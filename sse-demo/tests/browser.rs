@@ -956,3 +956,38 @@ async fn a_server_restart_reloads_in_memory_and_resumes_on_redis() {
         client.close().await.expect("close");
     }
 }
+
+/// A proxy that cuts every connection every 2.5 s while 200 notifications are published:
+/// the page shows all 200, once each, in order (the browser resumes with Last-Event-ID).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_notifications_through_a_proxy_that_keeps_cutting() {
+    let (server, driver) = (server().await, driver().await);
+    let proxy = FlakyProxy::start(server.addr).await;
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/notifications", proxy.addr)).await;
+    subscribed(&server, "notifications", 1).await;
+    let started = Instant::now();
+    let mut cuts = 0;
+    for n in 1..=200 {
+        sse_demo::notify(&server.demo, &format!("n{n}"));
+        tokio::time::sleep(Duration::from_millis(35)).await;
+        if started.elapsed() > Duration::from_millis(2500) * (cuts + 1) {
+            proxy.cut();
+            cuts += 1;
+        }
+    }
+    let count = "return document.querySelectorAll('#notifications li').length";
+    until(&client, "all 200", count, |v| {
+        v.as_u64().is_some_and(|n| n >= 200)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // a duplicate would arrive by now
+    let want: Vec<String> = (1..=200).map(|n| format!("n{n}")).collect();
+    assert_eq!(
+        texts(&client, "#notifications li").await,
+        want,
+        "{cuts} cuts"
+    );
+    assert!(cuts >= 2, "the proxy cut the stream {cuts} times");
+    client.close().await.expect("close");
+}
