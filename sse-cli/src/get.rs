@@ -44,6 +44,10 @@ pub struct Args {
     /// (default: 300).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     max_delay: Option<Duration>,
+    /// Trust the CA certificates in this PEM file too, beside the public roots (a private
+    /// CA, or a development server's self-signed certificate).
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<std::path::PathBuf>,
 }
 
 /// `Name: value`.
@@ -88,7 +92,11 @@ fn source(args: Args) -> Result<EventSource, sse_hyper::SetupError> {
         policy = policy.with_max_delay(max);
     }
     let headers: HeaderMap = args.headers.into_iter().collect();
-    let source = EventSource::new(args.url)?
+    let source = match &args.cacert {
+        Some(ca) => EventSource::new_trusting(args.url, ca)?,
+        None => EventSource::new(args.url)?,
+    };
+    let source = source
         .with_decoder(decoder)
         .with_reconnect(policy)
         .with_idle_timeout(args.idle_timeout.unwrap_or_default());

@@ -83,6 +83,46 @@ pub(crate) fn default_client() -> Result<Box<dyn Connect>, SetupError> {
     }
 }
 
+/// hyper-util's client for https (HTTP/2 and HTTP/1.1 by ALPN) trusting the public roots
+/// and the CA certificates in the PEM file `ca`.
+#[cfg(feature = "rustls")]
+pub(crate) fn client_trusting(ca: &std::path::Path) -> Result<Box<dyn Connect>, SetupError> {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    let tls = |e: String| SetupError::Tls(e.into());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let certs = CertificateDer::pem_file_iter(ca)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| tls(format!("certificates in {}: {e}", ca.display())))?;
+    if certs.is_empty() {
+        return Err(tls(format!("no certificate in {}", ca.display())));
+    }
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| tls(format!("a certificate in {}: {e}", ca.display())))?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SetupError::Tls(Box::new(e)))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    Ok(Box::new(
+        Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector),
+    ))
+}
+
 /// The schemes the default client speaks.
 pub(crate) fn default_client_speaks(scheme: &str) -> bool {
     scheme == "http" || (cfg!(feature = "rustls") && scheme == "https")

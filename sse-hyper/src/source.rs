@@ -130,6 +130,23 @@ impl EventSource {
     /// Redirects followed in a row by default: 20, as in the Fetch standard.
     pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
 
+    /// Like [`new`](Self::new) for https, trusting also the CA certificates in the PEM
+    /// file `ca` (a private CA, or a development certificate such as sse-hyper's
+    /// self-signed one) beside the public roots. HTTP/2 or HTTP/1.1 by ALPN.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new), and [`SetupError::Tls`] when `ca` cannot be read or holds no
+    /// certificate.
+    #[cfg(feature = "rustls")]
+    pub fn new_trusting(url: Uri, ca: impl AsRef<std::path::Path>) -> Result<Self, SetupError> {
+        check_url(&url)?;
+        Ok(Self::with_client(
+            connect::client_trusting(ca.as_ref())?,
+            url,
+        ))
+    }
+
     /// An event source for `url` over hyper-util's client (http; https with feature
     /// `rustls`), with the defaults: [`Decoder::new`], [`Reconnect::new`], no idle timeout,
     /// no extra headers, 20 redirects.

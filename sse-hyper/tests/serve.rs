@@ -371,7 +371,8 @@ async fn shutdown_ends_reading_streams_cleanly_and_always_ends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_speaks_http2_with_many_streams_on_one_connection() {
-    let (tls, client) = tls::localhost();
+    let certificate = tls::localhost();
+    let (tls, client) = (certificate.tls.clone(), certificate.client.clone());
     let Running {
         addr,
         stats,

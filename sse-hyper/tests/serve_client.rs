@@ -21,7 +21,8 @@ type Requests = Arc<Mutex<Vec<(Version, Option<String>)>>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_source_speaks_http2_to_the_tls_server_and_resumes() {
-    let (tls, mut config) = tls::localhost();
+    let certificate = tls::localhost();
+    let (tls, mut config) = (certificate.tls.clone(), certificate.client.clone());
     config.alpn_protocols.clear(); // hyper-rustls sets them from what it enables
     // Each connection of the stream sends three events after the client's Last-Event-ID,
     // then ends: the client reconnects and resumes.

@@ -1,24 +1,44 @@
-//! A certificate for `localhost` made for a test: the server's [`Tls`] from PEM files, and
-//! a client configuration that trusts it (and offers HTTP/2 and HTTP/1.1 by ALPN).
+//! A certificate for `localhost` made for a test, in PEM files (removed on drop): the
+//! server's [`Tls`], a client configuration that trusts it (offering HTTP/2 and HTTP/1.1 by
+//! ALPN), and the certificate's file for clients that take one (`sse get --cacert`).
+#![allow(dead_code)] // each test file uses its own part
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sse_hyper::server::Tls;
 
-/// The server's side and the client's side of a test certificate for `localhost`.
-pub fn localhost() -> (Tls, rustls::ClientConfig) {
+/// A test certificate and what trusts it.
+pub struct TestCertificate {
+    /// For the server.
+    pub tls: Tls,
+    /// For a rustls client.
+    pub client: rustls::ClientConfig,
+    /// The certificate, PEM.
+    pub cert_file: PathBuf,
+    dir: PathBuf,
+}
+
+impl Drop for TestCertificate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A certificate for `localhost`.
+pub fn localhost() -> TestCertificate {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
     let dir = std::env::temp_dir().join(format!(
-        "sse-hyper-tls-{}-{:?}",
+        "sse-tls-{}-{:?}-{}",
         std::process::id(),
-        std::thread::current().id()
+        std::thread::current().id(),
+        made.cert.der().len()
     ));
     std::fs::create_dir_all(&dir).expect("dir");
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert, made.cert.pem()).expect("cert file");
+    let (cert_file, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, made.cert.pem()).expect("cert file");
     std::fs::write(&key, made.signing_key.serialize_pem()).expect("key file");
-    let tls = Tls::from_pem_files(&cert, &key).expect("the PEM files");
-    let _ = std::fs::remove_dir_all(&dir);
+    let tls = Tls::from_pem_files(&cert_file, &key).expect("the PEM files");
     let mut roots = rustls::RootCertStore::empty();
     roots
         .add(made.cert.der().clone())
@@ -30,5 +50,10 @@ pub fn localhost() -> (Tls, rustls::ClientConfig) {
         .with_root_certificates(roots)
         .with_no_client_auth();
     client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    (tls, client)
+    TestCertificate {
+        tls,
+        client,
+        cert_file,
+        dir,
+    }
 }
