@@ -154,7 +154,9 @@ async fn browser_with(driver: &Driver, extra: &[&str]) -> Client {
     ];
     args.extend_from_slice(extra);
     let options = json!({ "binary": CHROMIUM, "args": args });
+    // The console, for `console_errors`.
     let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     capabilities.insert("browserName".into(), json!("chrome"));
     capabilities.insert("goog:chromeOptions".into(), options);
     ClientBuilder::new(HttpConnector::new())
@@ -162,6 +164,44 @@ async fn browser_with(driver: &Driver, extra: &[&str]) -> Client {
         .connect(&driver.url)
         .await
         .expect("a Chromium session: is chromium installed and startable headless?")
+}
+
+/// chromedriver's `POST /session/{id}/se/log` for the browser's console.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+/// The console's errors since the last call (chromedriver keeps them until read).
+async fn console_errors(client: &Client) -> Vec<String> {
+    let log = client
+        .issue_cmd(BrowserLog)
+        .await
+        .expect("the browser's log");
+    log.as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["level"] == json!("SEVERE"))
+                .filter_map(|e| e["message"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Runs `script` (which returns a value) until `done` accepts its result.
@@ -892,6 +932,18 @@ async fn a_502_then_a_503_on_reconnect_duplicate_nothing() {
         .await
         .expect("script runs");
     assert_eq!(same, json!(true), "no reload");
+    // The browser reports the failed requests itself; htmx's "[object Event]" is not added.
+    let errors = console_errors(&client).await;
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("502") || e.contains("503")),
+        "the browser's own report: {errors:?}"
+    );
+    assert!(
+        !errors.iter().any(|e| e.contains("[object Event]")),
+        "no htmx noise for an expected reconnect: {errors:?}"
+    );
     client.close().await.expect("close");
 }
 

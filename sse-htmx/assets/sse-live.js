@@ -11,9 +11,20 @@
 //    reconnects the way the extension does after an error, from its last event.
 // 3. A status. `data-sse-state` on the region: `connecting`, `connected`, `reconnecting`
 //    or `closed`, for CSS (`[data-sse-state=reconnecting] { opacity: .6 }`).
+// 4. Quiet reconnects. htmx logs every error event of the extension as the one line
+//    "[object Event]", an expected reconnect included; that line alone is dropped (the
+//    browser itself still reports what went wrong on the network).
 (function () {
   "use strict";
   var LIVE = "[data-sse-live]";
+
+  var consoleError = console.error;
+  console.error = function () {
+    if (arguments.length === 1 && arguments[0] === "[object Event]") {
+      return;
+    }
+    return consoleError.apply(console, arguments);
+  };
 
   function regionOf(node) {
     return node && node.closest ? node.closest(LIVE) : null;

@@ -22,6 +22,9 @@ pub const LAST_EVENT_ID_PARAM: &str = "last_event_id";
 ///   again, it reconnects from its last event. One tab holds one stream per visible page.
 /// - **A status** on the region, `data-sse-state`: `connecting`, `connected`,
 ///   `reconnecting`, `closed`.
+/// - **Quiet reconnects**: htmx logs each error event of the extension as the line
+///   `[object Event]`, an expected reconnect included; that one line is dropped from the
+///   console (the browser's own report of the network error stays).
 pub const LIVE_SCRIPT: &str = include_str!("../assets/sse-live.js");
 
 /// The response that serves [`LIVE_SCRIPT`], for any `http` stack (an axum handler can
