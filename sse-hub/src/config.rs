@@ -27,7 +27,11 @@ pub struct Config {
     queue_capacity: usize,
     history_len: usize,
     history_max_age: Option<Duration>,
+    history_topic_bytes: usize,
+    history_bytes: usize,
+    topic_idle: Option<Duration>,
     max_topics: usize,
+    max_live_topics: usize,
     reset_event_type: Text<'static>,
     lag_event: Option<EncodedEvent>,
     retry_event: Option<EncodedEvent>,
@@ -36,14 +40,28 @@ pub struct Config {
 impl Default for Config {
     /// A queue of [`DEFAULT_QUEUE_CAPACITY`](Self::DEFAULT_QUEUE_CAPACITY) events per
     /// subscriber, [`DEFAULT_HISTORY_LEN`](Self::DEFAULT_HISTORY_LEN) events of history per
-    /// topic (no age limit), at most [`DEFAULT_MAX_TOPICS`](Self::DEFAULT_MAX_TOPICS) topics
-    /// per subscription, reset events of type `reset`, no final event on a lag disconnect.
+    /// topic (no age limit) and at most
+    /// [`DEFAULT_HISTORY_TOPIC_BYTES`](Self::DEFAULT_HISTORY_TOPIC_BYTES) of them,
+    /// [`DEFAULT_HISTORY_BYTES`](Self::DEFAULT_HISTORY_BYTES) of history in all, a topic's
+    /// history forgotten after [`DEFAULT_TOPIC_IDLE`](Self::DEFAULT_TOPIC_IDLE) without a
+    /// publish, at most [`DEFAULT_MAX_TOPICS`](Self::DEFAULT_MAX_TOPICS) topics per
+    /// subscription and [`DEFAULT_MAX_LIVE_TOPICS`](Self::DEFAULT_MAX_LIVE_TOPICS) with
+    /// subscribers, reset events of type `reset`, no final event on a lag disconnect.
+    ///
+    /// So a hub's memory is bounded without configuration, whatever clients and
+    /// publishers do: history at most 64 MiB; per live topic a ring of at most
+    /// `queue_capacity` events; per subscriber its own queue of at most `queue_capacity`
+    /// events.
     fn default() -> Self {
         Config {
             queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
             history_len: Self::DEFAULT_HISTORY_LEN,
             history_max_age: None,
+            history_topic_bytes: Self::DEFAULT_HISTORY_TOPIC_BYTES,
+            history_bytes: Self::DEFAULT_HISTORY_BYTES,
+            topic_idle: Some(Self::DEFAULT_TOPIC_IDLE),
             max_topics: Self::DEFAULT_MAX_TOPICS,
+            max_live_topics: Self::DEFAULT_MAX_LIVE_TOPICS,
             reset_event_type: Text::borrowed(Self::DEFAULT_RESET_EVENT_TYPE),
             lag_event: None,
             retry_event: None,
@@ -58,6 +76,14 @@ impl Config {
     pub const DEFAULT_HISTORY_LEN: usize = 1024;
     /// The default topics per subscription: 64.
     pub const DEFAULT_MAX_TOPICS: usize = 64;
+    /// The default bytes of history per topic: 1 MiB.
+    pub const DEFAULT_HISTORY_TOPIC_BYTES: usize = 1 << 20;
+    /// The default bytes of history for the whole hub: 64 MiB.
+    pub const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
+    /// The default time after which a topic not published to is forgotten: 30 minutes.
+    pub const DEFAULT_TOPIC_IDLE: Duration = Duration::from_secs(30 * 60);
+    /// The default number of topics with subscribers at once: 100,000.
+    pub const DEFAULT_MAX_LIVE_TOPICS: usize = 100_000;
     /// The default type of the reset event: `reset`.
     pub const DEFAULT_RESET_EVENT_TYPE: &'static str = "reset";
 
@@ -84,6 +110,37 @@ impl Config {
     /// Also forgets events older than `age`.
     pub fn with_history_max_age(mut self, age: Duration) -> Self {
         self.history_max_age = Some(age);
+        self
+    }
+
+    /// Bytes of history kept per topic at most (the encoded events, their keys and topic
+    /// name, and about 128 bytes per event besides): older events are forgotten first.
+    pub fn with_history_topic_bytes(mut self, bytes: usize) -> Self {
+        self.history_topic_bytes = bytes;
+        self
+    }
+
+    /// Bytes of history kept for every topic together at most, counted as
+    /// [`with_history_topic_bytes`](Self::with_history_topic_bytes) does: the oldest events
+    /// of any topic are forgotten first.
+    pub fn with_history_bytes(mut self, bytes: usize) -> Self {
+        self.history_bytes = bytes;
+        self
+    }
+
+    /// Forgets the whole history of a topic not published to for `idle` (a chat room
+    /// nobody uses any more); `None` keeps it. A client resuming from before it gets a
+    /// reset event.
+    pub fn with_topic_idle(mut self, idle: Option<Duration>) -> Self {
+        self.topic_idle = idle;
+        self
+    }
+
+    /// Topics with subscribers at once, at most: a subscription that would open one more
+    /// is refused ([`SubscribeError::TooManyLiveTopics`](crate::SubscribeError::TooManyLiveTopics)).
+    /// At least 1.
+    pub fn with_max_live_topics(mut self, topics: usize) -> Self {
+        self.max_live_topics = topics.max(1);
         self
     }
 
@@ -148,6 +205,37 @@ impl Config {
     /// Topics per subscription at most.
     pub fn max_topics(&self) -> usize {
         self.max_topics
+    }
+
+    /// Topics with subscribers at once, at most.
+    pub fn max_live_topics(&self) -> usize {
+        self.max_live_topics
+    }
+
+    /// Bytes of history per topic at most.
+    pub fn history_topic_bytes(&self) -> usize {
+        self.history_topic_bytes
+    }
+
+    /// Bytes of history in all at most.
+    pub fn history_bytes(&self) -> usize {
+        self.history_bytes
+    }
+
+    /// How long a topic may go without a publish before its history is forgotten.
+    pub fn topic_idle(&self) -> Option<Duration> {
+        self.topic_idle
+    }
+
+    /// The bounds of the history the stores keep.
+    pub(crate) fn history_bounds(&self) -> crate::history::Bounds {
+        crate::history::Bounds {
+            len: self.history_len,
+            max_age: self.history_max_age,
+            topic_bytes: self.history_topic_bytes,
+            total_bytes: self.history_bytes,
+            idle: self.topic_idle,
+        }
     }
 
     /// The event type of the reset event.

@@ -85,6 +85,12 @@ pub enum SubscribeError {
     },
     /// No topic at all.
     NoTopic,
+    /// It would open a topic beyond
+    /// [`Config::with_max_live_topics`](crate::Config::with_max_live_topics).
+    TooManyLiveTopics {
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl fmt::Display for SubscribeError {
@@ -95,6 +101,9 @@ impl fmt::Display for SubscribeError {
                 write!(f, "too many topics for one subscription (at most {max})")
             }
             SubscribeError::NoTopic => f.write_str("a subscription needs at least one topic"),
+            SubscribeError::TooManyLiveTopics { max } => {
+                write!(f, "too many topics with subscribers (at most {max})")
+            }
         }
     }
 }

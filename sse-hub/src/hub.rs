@@ -12,6 +12,7 @@ use sse_core::{EncodedEvent, Event, IntoEvent};
 
 use crate::config::{Config, final_event};
 use crate::error::{FinalEventError, PublishError, SubscribeError};
+use crate::history::HistoryUsage;
 use crate::id::{ConnectionId, EventId};
 use crate::memory::MemoryStore;
 use crate::message::{Message, Target};
@@ -158,7 +159,7 @@ fn sparse(len: usize, capacity: usize) -> bool {
 impl<M: Send + Sync + 'static> Hub<M> {
     /// A hub keeping its history in memory ([`MemoryStore`]).
     pub fn new(config: Config) -> Self {
-        let store = MemoryStore::new(config.history_len(), config.history_max_age());
+        let store = MemoryStore::from_config(&config);
         Self::new_with_store(config, store)
     }
 
@@ -436,6 +437,14 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 None => Arc::from(topic),
             });
         }
+        let opened = names
+            .iter()
+            .filter(|name| !state.topics.contains_key(*name))
+            .count();
+        let max_live = config.max_live_topics();
+        if state.topics.len() + opened > max_live {
+            return Err(SubscribeError::TooManyLiveTopics { max: max_live });
+        }
         if names.is_empty() {
             return Err(SubscribeError::NoTopic);
         }
@@ -535,6 +544,11 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// The counters, read without a lock.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
+    }
+
+    /// How much history the hub keeps now (its store's count).
+    pub fn history_usage(&self) -> HistoryUsage {
+        self.shared.state().store.usage()
     }
 
     /// The latest id given to an event (sequence 0 before any).
@@ -1156,6 +1170,20 @@ mod tests {
         ));
         let dup = hub.subscribe(["a", "a", "b", "a"], None);
         assert_eq!(dup.map(|s| s.topics().len()).ok(), Some(2));
+        // Topics with subscribers: two at most here; joining one already live is fine.
+        let hub: Hub = Hub::new(Config::default().with_max_live_topics(2));
+        let a = hub.subscribe(["a"], None);
+        let b = hub.subscribe(["b"], None);
+        assert!(matches!(
+            hub.subscribe(["c"], None),
+            Err(SubscribeError::TooManyLiveTopics { max: 2 })
+        ));
+        assert!(hub.subscribe(["a", "b"], None).is_ok());
+        drop((a, b));
+        assert!(
+            hub.subscribe(["c"], None).is_ok(),
+            "room again once they left"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::time::{Duration, SystemTime};
 
-use crate::history::History;
+use crate::history::{History, HistoryUsage};
 use crate::id::EventId;
 use crate::store::{Entry, ResetReason, Store, Topic};
 
@@ -19,12 +19,22 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// A store keeping `history_len` events per topic, and none older than `max_age`.
+    /// A store keeping `history_len` events per topic, and none older than `max_age`,
+    /// within the byte and idleness bounds of [`Config::default`](crate::Config).
     pub fn new(history_len: usize, max_age: Option<Duration>) -> Self {
+        let mut config = crate::Config::default().with_history_len(history_len);
+        if let Some(age) = max_age {
+            config = config.with_history_max_age(age);
+        }
+        Self::from_config(&config)
+    }
+
+    /// A store with every history bound of `config`.
+    pub fn from_config(config: &crate::Config) -> Self {
         MemoryStore {
             epoch: random_epoch(),
             seq: 0,
-            history: History::new(history_len, max_age),
+            history: History::new(config.history_bounds()),
         }
     }
 }
@@ -41,6 +51,10 @@ impl Store for MemoryStore {
 
     fn keep(&mut self, entry: Entry) {
         self.history.keep(entry);
+    }
+
+    fn usage(&self) -> HistoryUsage {
+        self.history.usage()
     }
 
     fn replay(

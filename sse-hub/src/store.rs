@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use sse_core::EncodedEvent;
 
+use crate::history::HistoryUsage;
 use crate::id::EventId;
 
 /// A topic's name, shared.
@@ -101,6 +102,11 @@ pub trait Store: Send + 'static {
     /// Stores that give ids themselves ignore it.
     fn restart(&mut self, from: EventId) {
         let _ = from;
+    }
+
+    /// How much history it keeps now (none known: zeros).
+    fn usage(&self) -> HistoryUsage {
+        HistoryUsage::default()
     }
 
     /// Appends to `out`, oldest first, every kept event of `topics` after `after`, or says

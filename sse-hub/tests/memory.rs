@@ -5,7 +5,7 @@
 use std::alloc::System;
 
 use futures_util::{FutureExt, StreamExt};
-use sse_hub::{Hub, Subscription};
+use sse_hub::{Config, Hub, Subscription};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -24,6 +24,64 @@ fn in_use(region: &Region<'_, System>) -> isize {
 fn memory() {
     idle_subscriptions_stay_small_and_are_freed();
     publishing_allocates_one_shared_buffer_per_event();
+    abandoned_topics_give_their_memory_back();
+    history_stays_within_its_bytes();
+}
+
+/// 100,000 chat rooms, each joined, posted to once (2,000 characters) and left: their
+/// history holds memory until the rooms go idle, then every byte comes back but the
+/// tombstones' (bounded).
+fn abandoned_topics_give_their_memory_back() {
+    let idle = std::time::Duration::from_millis(300);
+    let hub: Hub = Hub::new(Config::default().with_topic_idle(Some(idle)));
+    hub.publish("warm-up", "x").expect("open hub");
+    let region = Region::new(GLOBAL);
+    let message = "m".repeat(2000);
+    for n in 0..100_000 {
+        let room = format!("room:{n}");
+        let sub = hub.subscribe([room.as_str()], None).expect("open hub");
+        hub.publish(&room, message.as_str()).expect("open hub");
+        drop(sub);
+    }
+    let used = in_use(&region);
+    let usage = hub.history_usage();
+    println!("100,000 rooms posted to: {used} bytes, {usage:?}");
+    assert!(hub.topics().is_empty(), "nobody listens");
+    assert!(
+        usage.bytes <= Config::DEFAULT_HISTORY_BYTES,
+        "within the hub-wide bound: {usage:?}"
+    );
+    std::thread::sleep(idle + std::time::Duration::from_millis(100));
+    hub.publish("busy", "x").expect("open hub"); // the next publish forgets idle rooms
+    let after = in_use(&region);
+    let usage = hub.history_usage();
+    println!("after they went idle: {after} bytes, {usage:?}");
+    assert_eq!((usage.topics, usage.events), (1, 1), "only the busy topic");
+    assert!(
+        after < 4 * 1024 * 1024,
+        "{after} bytes still held after 100,000 rooms went idle"
+    );
+}
+
+/// One topic with large events, and many topics: the history keeps within its bytes.
+fn history_stays_within_its_bytes() {
+    let hub: Hub = Hub::new(
+        Config::default()
+            .with_history_topic_bytes(256 * 1024)
+            .with_history_bytes(1024 * 1024),
+    );
+    let region = Region::new(GLOBAL);
+    let big = "b".repeat(100_000);
+    for n in 0..200 {
+        hub.publish("big", big.as_str()).expect("open hub");
+        hub.publish(&format!("t{}", n % 50), big.as_str())
+            .expect("open hub");
+    }
+    let usage = hub.history_usage();
+    let used = in_use(&region);
+    println!("large events: {used} bytes, {usage:?}");
+    assert!(usage.bytes <= 1024 * 1024, "{usage:?}");
+    assert!(used < 2 * 1024 * 1024, "{used} bytes for a 1 MiB history");
 }
 
 fn idle_subscriptions_stay_small_and_are_freed() {

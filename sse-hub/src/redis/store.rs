@@ -1,6 +1,6 @@
 //! [`RedisStore`]: the history the tail delivers into, and which ids resume.
 
-use crate::history::History;
+use crate::history::{History, HistoryUsage};
 use crate::id::EventId;
 use crate::store::{Entry, ResetReason, Store, Topic};
 
@@ -45,6 +45,10 @@ impl Store for RedisStore {
         self.history.keep(entry);
     }
 
+    fn usage(&self) -> HistoryUsage {
+        self.history.usage()
+    }
+
     fn keep_id(&mut self, id: EventId) {
         self.last = id;
     }
@@ -80,11 +84,10 @@ mod tests {
     use super::*;
 
     fn store(generation: u64, last: u64, floor: u64) -> RedisStore {
-        RedisStore::new(
-            EventId::new(generation, last),
-            floor,
-            History::new(10, None),
-        )
+        let bounds = crate::Config::default()
+            .with_history_len(10)
+            .history_bounds();
+        RedisStore::new(EventId::new(generation, last), floor, History::new(bounds))
     }
 
     fn resume(store: &mut RedisStore, after: EventId) -> Result<(), ResetReason> {

@@ -207,7 +207,7 @@ pub(crate) fn load(
     let top = top_of(&info);
     let mut entries = entries_of(entries);
     entries.reverse();
-    let mut history = History::new(config.history_len(), config.history_max_age());
+    let mut history = History::new(config.history_bounds());
     let mut first = None;
     let mut last = EventId::new(generation, 0);
     for raw in &entries {
