@@ -5,9 +5,11 @@
 //! Forgetting never makes a hole: a topic's forgotten events raise its own floor. A topic
 //! forgotten whole leaves a tombstone with that floor (at most [`MAX_TOMBSTONES`]; the
 //! oldest ones then raise one floor for every topic without history or tombstone, so a
-//! resume from before them is a reset, not a silent gap). Every topic's oldest and newest
-//! kept ids are indexed, so each bound forgets in `O(log topics)` per event.
+//! resume from before them is a reset, not a silent gap). Every topic's oldest kept id is
+//! indexed, so the hub-wide bound forgets in `O(log topics)` per event; idle topics are
+//! found by a scan at most four times per idle time.
 
+use std::collections::hash_map::Entry as Entry_;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -45,8 +47,8 @@ pub(crate) struct History {
     bytes: usize,
     /// Each topic's oldest kept id: what the hub-wide byte bound forgets first.
     oldest: BTreeMap<EventId, Topic>,
-    /// Each topic's newest kept id: which topic was published to least recently.
-    newest: BTreeMap<EventId, Topic>,
+    /// When idle topics were last looked for.
+    idle_scan: Option<Instant>,
     /// Topics forgotten whole: the id of the newest event each had.
     tombstones: HashMap<Topic, EventId>,
     /// The same, by id: the oldest go first.
@@ -94,7 +96,7 @@ impl History {
             topics: HashMap::new(),
             bytes: 0,
             oldest: BTreeMap::new(),
-            newest: BTreeMap::new(),
+            idle_scan: None,
             tombstones: HashMap::new(),
             tombstone_order: BTreeMap::new(),
             dropped_through: None,
@@ -118,49 +120,67 @@ impl History {
     }
 
     /// Keeps `entry` as the newest of its topic, then forgets what the bounds no longer
-    /// allow.
+    /// allow. One lookup of the topic, and index updates only when its oldest event
+    /// changes.
     pub(crate) fn keep(&mut self, entry: Entry) {
         self.forget_idle(entry.at);
+        let oldest_kept = self.oldest_kept();
+        let bounds = self.bounds;
         let topic = entry.topic.clone();
-        let id = entry.id;
         let bytes = cost(&entry);
-        if !self.topics.contains_key(&topic) {
-            // A topic forgotten whole comes back: its floor with it.
-            let forgotten_through = self.tombstones.remove(&topic);
-            if let Some(id) = forgotten_through {
-                self.tombstone_order.remove(&id);
-            }
-            self.topics.insert(
-                topic.clone(),
-                Kept {
+        let kept = match self.topics.entry(topic.clone()) {
+            Entry_::Occupied(kept) => kept.into_mut(),
+            Entry_::Vacant(vacant) => {
+                // A topic forgotten whole comes back: its floor with it.
+                let forgotten_through = self.tombstones.remove(vacant.key());
+                if let Some(id) = forgotten_through {
+                    self.tombstone_order.remove(&id);
+                }
+                vacant.insert(Kept {
                     forgotten_through,
                     ..Kept::default()
-                },
-            );
-        }
-        let kept = self.topics.entry(topic.clone()).or_default();
-        if let Some(previous) = kept.entries.back() {
-            self.newest.remove(&previous.id);
-        } else {
-            self.oldest.insert(id, topic.clone());
-        }
+                })
+            }
+        };
+        let front_before = kept.entries.front().map(|e| e.id);
         kept.entries.push_back(entry);
         kept.bytes += bytes;
-        self.bytes += bytes;
-        self.newest.insert(id, topic.clone());
-        let oldest = self.oldest_kept();
-        while let Some(kept) = self.topics.get(&topic) {
-            let over = kept.entries.len() > self.bounds.len
-                || kept.bytes > self.bounds.topic_bytes
-                || kept
-                    .entries
-                    .front()
-                    .zip(oldest)
-                    .is_some_and(|(e, oldest)| e.at < oldest);
-            if !over {
+        let mut freed = 0;
+        while kept.entries.len() > bounds.len
+            || kept.bytes > bounds.topic_bytes
+            || kept
+                .entries
+                .front()
+                .zip(oldest_kept)
+                .is_some_and(|(e, oldest)| e.at < oldest)
+        {
+            let Some(old) = kept.entries.pop_front() else {
                 break;
+            };
+            let cost = cost(&old);
+            kept.bytes -= cost;
+            freed += cost;
+            kept.forgotten_through = Some(old.id);
+        }
+        self.bytes = self.bytes + bytes - freed;
+        let front_after = kept.entries.front().map(|e| (e.id, e.topic.clone()));
+        let forgotten_through = kept.forgotten_through;
+        let new_front = front_after.as_ref().map(|(id, _)| *id);
+        if front_before != new_front {
+            if let Some(id) = front_before {
+                self.oldest.remove(&id);
             }
-            self.forget_oldest(&topic);
+            if let Some((id, topic)) = front_after {
+                self.oldest.insert(id, topic);
+            }
+        }
+        if new_front.is_none() {
+            // Every event of the topic went at once (a history of 0, or one event larger
+            // than the topic's bytes).
+            self.topics.remove(&topic);
+            if let Some(id) = forgotten_through {
+                self.tombstone(topic, id);
+            }
         }
         while self.bytes > self.bounds.total_bytes {
             let Some((_, topic)) = self.oldest.first_key_value() else {
@@ -168,6 +188,19 @@ impl History {
             };
             let topic = topic.clone();
             self.forget_oldest(&topic);
+        }
+    }
+
+    /// Remembers that `topic`, forgotten whole, had events up to `id`.
+    fn tombstone(&mut self, topic: Topic, id: EventId) {
+        self.tombstones.insert(topic.clone(), id);
+        self.tombstone_order.insert(id, topic);
+        while self.tombstones.len() > MAX_TOMBSTONES {
+            let Some((id, oldest)) = self.tombstone_order.pop_first() else {
+                break;
+            };
+            self.tombstones.remove(&oldest);
+            self.dropped_through = self.dropped_through.max(Some(id));
         }
     }
 
@@ -189,40 +222,41 @@ impl History {
                 self.oldest.insert(next.id, topic.clone());
             }
             None => {
-                self.newest.remove(&entry.id);
                 self.topics.remove(topic);
-                self.tombstones.insert(topic.clone(), entry.id);
-                self.tombstone_order.insert(entry.id, topic.clone());
-                while self.tombstones.len() > MAX_TOMBSTONES {
-                    let Some((id, oldest)) = self.tombstone_order.pop_first() else {
-                        break;
-                    };
-                    self.tombstones.remove(&oldest);
-                    self.dropped_through = self.dropped_through.max(Some(id));
-                }
+                self.tombstone(topic.clone(), entry.id);
             }
         }
     }
 
-    /// Forgets whole every topic not published to within the idle time before `now`.
+    /// Forgets whole every topic not published to within the idle time before `now`:
+    /// looks at most four times per idle time (a scan of every topic).
     fn forget_idle(&mut self, now: Instant) {
         let Some(idle) = self.bounds.idle else { return };
         let Some(before) = now.checked_sub(idle) else {
             return;
         };
-        while let Some((_, topic)) = self.newest.first_key_value() {
-            let topic = topic.clone();
-            let idle = self
-                .topics
-                .get(&topic)
-                .and_then(|kept| kept.entries.back())
-                .is_none_or(|newest| newest.at < before);
-            if !idle {
-                break;
-            }
+        if self
+            .idle_scan
+            .is_some_and(|last| now.saturating_duration_since(last) < idle / 4)
+        {
+            return;
+        }
+        self.idle_scan = Some(now);
+        let idle: Vec<Topic> = self
+            .topics
+            .iter()
+            .filter(|(_, kept)| kept.entries.back().is_none_or(|newest| newest.at < before))
+            .map(|(topic, _)| topic.clone())
+            .collect();
+        for topic in idle {
             while self.topics.contains_key(&topic) {
                 self.forget_oldest(&topic);
             }
+        }
+        // A crowd of topics went: give the table's memory back (it keeps twice what it
+        // holds, so this is amortized).
+        if self.topics.capacity() > 64 && self.topics.len() < self.topics.capacity() / 4 {
+            self.topics.shrink_to(self.topics.len() * 2);
         }
     }
 
@@ -273,7 +307,6 @@ impl History {
     pub(crate) fn clear(&mut self) {
         self.topics.clear();
         self.oldest.clear();
-        self.newest.clear();
         self.tombstones.clear();
         self.tombstone_order.clear();
         self.bytes = 0;
@@ -414,7 +447,6 @@ mod tests {
             );
             assert!(usage.bytes <= 5_000);
             assert_eq!(history.oldest.len(), history.topics.len());
-            assert_eq!(history.newest.len(), history.topics.len());
         }
     }
 }
