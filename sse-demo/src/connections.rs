@@ -64,7 +64,7 @@ pub fn start_producer(hub: Hub, every: Duration) {
                 continue;
             };
             if hub
-                .send(Message::new("connections", event).with_key("table"))
+                .send(Message::new("connections", event).with_coalescing_key("table"))
                 .is_err()
             {
                 return; // closed

@@ -55,7 +55,7 @@ pub fn start_producer(hub: Hub, every: Duration) {
                     continue;
                 };
                 if hub
-                    .send(Message::new("dashboard", item).with_key(event.name()))
+                    .send(Message::new("dashboard", item).with_coalescing_key(event.name()))
                     .is_err()
                 {
                     return; // closed

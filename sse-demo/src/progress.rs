@@ -43,7 +43,8 @@ fn run(demo: &Demo, job: u64, step: Duration) {
         let Ok(event) = Event::new().with_event_type(PROGRESS) else {
             return;
         };
-        let message = Message::new("progress", event.with_data(bar)).with_key(format!("job-{job}"));
+        let message = Message::new("progress", event.with_data(bar))
+            .with_coalescing_key(format!("job-{job}"));
         if demo.hub.send(message).is_err() {
             return; // the hub closed: the server is stopping
         }

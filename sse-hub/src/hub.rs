@@ -228,16 +228,13 @@ impl<M: Send + Sync + 'static> Hub<M> {
         topic: &str,
         event: impl IntoEvent<'e>,
     ) -> Result<EventId, PublishError> {
-        self.send(Message::new(topic, event.into_event()?))
+        self.send(Message::made(topic, event.into_event()))
     }
 
     /// [`publish`](Self::publish) for async code: the returned [`Publish`] resolves once
     /// the event is published (at once in memory), without blocking the thread.
     pub fn publish_async<'e>(&self, topic: &str, event: impl IntoEvent<'e>) -> Publish {
-        match event.into_event() {
-            Ok(event) => self.send_async(Message::new(topic, event)),
-            Err(error) => Publish::ready(Err(error.into())),
-        }
+        self.send_async(Message::made(topic, event.into_event()))
     }
 
     /// Publishes a [`Message`]: an event with a [`Target`](crate::Target) and an optional
@@ -332,6 +329,10 @@ impl<M: Send + Sync + 'static> Hub<M> {
             key,
             idempotency_key,
         } = message;
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => return Prepared::Done(Err(error.into())),
+        };
         if let (Some(_), Some(except)) = (&self.shared.log, target.kept_except()) {
             if self.is_closed() {
                 return Prepared::Done(Err(PublishError::Closed));
@@ -489,6 +490,8 @@ impl<M: Send + Sync + 'static> Hub<M> {
         match reset {
             Some(reason) => {
                 Counters::add(&counters.resets, 1);
+                // At most a prefix of what the client sent: a hostile id is not logged whole.
+                let last_event_id = last_event_id.map(|id| id.get(..64).unwrap_or(id));
                 tracing::info!(connection = %id, topics = ?slot.topics, last_event_id, %reason, "SSE subscriber cannot resume: reset event sent");
             }
             None => Counters::add(&counters.replayed, replayed as u64),
@@ -536,6 +539,22 @@ impl<M: Send + Sync + 'static> Hub<M> {
         state.notice_all();
     }
 
+    /// Ends one connection's stream, after the events already queued for it (like
+    /// [`disconnect_all`](Self::disconnect_all) for one): its browser reconnects and
+    /// resumes from its `Last-Event-ID`, nothing lost. A connection's metadata is fixed
+    /// when it subscribes; when it changes (the user logged in), disconnect it, and the
+    /// new subscription carries the new metadata. Returns whether it was live.
+    pub fn disconnect(&self, connection: ConnectionId) -> bool {
+        let mut state = self.shared.state();
+        let before = state.next_order();
+        let Some(slot) = state.connections.get(&connection) else {
+            return false;
+        };
+        slot.end(EndReason::Disconnected, None, before);
+        state.notice_all();
+        true
+    }
+
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
@@ -566,6 +585,11 @@ impl<M: Send + Sync + 'static> Hub<M> {
             .collect();
         topics.sort();
         topics
+    }
+
+    /// How many connections are live (no metadata copied).
+    pub fn connection_count(&self) -> usize {
+        self.shared.state().connections.len()
     }
 
     /// Every live connection, oldest first.
@@ -1043,7 +1067,7 @@ mod tests {
             let progress = Event::new()
                 .with_event_type("progress")?
                 .with_data(n.to_string());
-            hub.send(Message::new("jobs", progress).with_key("job-1"))?;
+            hub.send(Message::new("jobs", progress).with_coalescing_key("job-1"))?;
         }
         hub.publish("jobs", "done")?;
         assert_eq!(data(&drain(&mut sub)), ["99", "done"]);
@@ -1142,6 +1166,25 @@ mod tests {
             ["reconnect after 250 ms", "while away"]
         );
         assert!(!hub.is_closed());
+        Ok(())
+    }
+
+    #[test]
+    fn one_connection_is_disconnected_and_counted_without_its_metadata()
+    -> Result<(), Box<dyn std::error::Error>> {
+        struct NotClone;
+        let hub: Hub<NotClone> = Hub::default();
+        let mut a = hub.subscribe_with(["t"], None, NotClone)?;
+        let mut b = hub.subscribe_with(["t"], None, NotClone)?;
+        assert_eq!(hub.connection_count(), 2);
+        assert!(hub.disconnect(a.id()));
+        hub.publish("t", "after")?;
+        assert_eq!(data(&drain(&mut a)), ["<end>"]);
+        assert_eq!(a.end_reason(), Some(EndReason::Disconnected));
+        assert_eq!(data(&drain(&mut b)), ["after"]);
+        drop(a);
+        assert!(!hub.disconnect(ConnectionId(999)));
+        assert_eq!(hub.connection_count(), 1);
         Ok(())
     }
 

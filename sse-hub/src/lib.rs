@@ -15,7 +15,7 @@
 //!   a silent hole.
 //! - **Slow clients.** A client that falls too far behind is disconnected (after the
 //!   events it was sent); its browser reconnects and the replay fills the gap. Nothing is
-//!   dropped silently. [`Message::with_key`] coalesces progress-style events instead.
+//!   dropped silently. [`Message::with_coalescing_key`] coalesces progress-style events instead.
 //! - **Targets.** Everyone on a topic, everyone but some connections, one connection, or
 //!   the connections whose metadata matches ([`Target`]).
 //! - **Shutdown.** [`Hub::close`] ends every stream at once.
@@ -76,6 +76,20 @@
 //! # }).unwrap_or(Ok(()))?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## After a reset: what a client does
+//!
+//! A reset event (type `reset` by default, data `history-gone` or `unknown-id`, id the
+//! hub's latest) says: the events between the client's last id and now are gone. A page
+//! reloads (the demo does; see sse-htmx). A service reading the stream
+//! (sse-hyper's `EventSource`):
+//!
+//! 1. keeps reading: the reset's id is its last event ID now, so a reconnect resumes
+//!    after it, and the events after it arrive live;
+//! 2. fetches the current state from the app's own source (what the stream keeps up to
+//!    date) once the reset arrived, so that nothing between the two is lost;
+//! 3. applies the events after it idempotently (by id, or by a version in the data): one
+//!    may already be in the state it fetched.
 //!
 //! ## Features
 //!

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use sse_core::Event;
+use sse_core::{Event, EventError, IntoEvent};
 
 use crate::id::ConnectionId;
 
@@ -82,7 +82,7 @@ impl<M> fmt::Debug for Target<M> {
 /// form for an event to everyone.
 ///
 /// ```
-/// use sse_core::Event;
+/// use sse_core::{Event, EventError, IntoEvent};
 /// use sse_hub::{Hub, Message, Target};
 ///
 /// #[derive(Default)]
@@ -101,7 +101,8 @@ impl<M> fmt::Debug for Target<M> {
 #[must_use = "a message does nothing until it is sent with `Hub::send`"]
 pub struct Message<'a, M> {
     pub(crate) topic: &'a str,
-    pub(crate) event: Event<'a>,
+    /// The event, or why the item could not become one (reported when it is sent).
+    pub(crate) event: Result<Event<'a>, EventError>,
     pub(crate) target: Target<M>,
     pub(crate) key: Option<Arc<str>>,
     pub(crate) idempotency_key: Option<Arc<str>>,
@@ -111,8 +112,16 @@ impl<'a, M> Message<'a, M> {
     /// The longest idempotency key: 128 bytes.
     pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 
-    /// `event` for every subscriber of `topic`.
-    pub fn new(topic: &'a str, event: Event<'a>) -> Self {
+    /// `event` for every subscriber of `topic`: anything [`Hub::publish`](crate::Hub::publish)
+    /// takes (an [`Event`], a string, an `(event type, data)` pair from sse-htmx's
+    /// catalogue, JSON). An item that is not a valid event fails the send
+    /// ([`PublishError::Event`](crate::PublishError::Event)).
+    pub fn new(topic: &'a str, event: impl IntoEvent<'a>) -> Self {
+        Self::made(topic, event.into_event())
+    }
+
+    /// A message of an event already made (or of why it could not be).
+    pub(crate) fn made(topic: &'a str, event: Result<Event<'a>, EventError>) -> Self {
         Message {
             topic,
             event,
@@ -133,7 +142,7 @@ impl<'a, M> Message<'a, M> {
     /// at the end), and a replay sends only the newest event of each key. For progress
     /// bars and dashboards, where only the latest value matters. (A keyed event is queued
     /// for each subscriber, where events for everyone are written once per topic.)
-    pub fn with_key(mut self, key: impl Into<Arc<str>>) -> Self {
+    pub fn with_coalescing_key(mut self, key: impl Into<Arc<str>>) -> Self {
         self.key = Some(key.into());
         self
     }

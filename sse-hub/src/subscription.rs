@@ -440,7 +440,7 @@ mod tests {
         hub.publish("a", "1")?;
         hub.send(message("b", "2").with_target(Target::Connection(me)))?;
         hub.publish("b", "3")?;
-        hub.send(message("a", "4").with_key("k"))?; // keyed: through the own queue
+        hub.send(message("a", "4").with_coalescing_key("k"))?; // keyed: through the own queue
         hub.send(message("a", "not mine").with_target(Target::AllExcept(vec![me])))?;
         hub.publish("a", "5")?;
         assert_eq!(sub.pending(), 6, "counting the event excluded for it");
