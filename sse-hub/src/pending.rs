@@ -13,7 +13,8 @@ use std::time::Instant;
 use crate::error::PublishError;
 use crate::id::EventId;
 
-/// One append's outcome, in the making.
+/// One append's outcome, in the making. (Only a shared log's writer completes one: without
+/// feature `redis` there is none.)
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     inner: Mutex<Inner>,
@@ -27,6 +28,7 @@ struct Inner {
 }
 
 #[derive(Debug, Default)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 enum Stage {
     /// Waiting for the writer: not sent.
     #[default]
@@ -41,6 +43,7 @@ enum Stage {
     Taken,
 }
 
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 impl Pending {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())

@@ -1,0 +1,297 @@
+//! Publishing: here (ids from the store, delivered at once) or through a shared log
+//! (ids from the log, delivered by its tail on every instance).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sse_core::{EncodedEvent, Event, IntoEvent};
+
+use super::state::wake_all;
+#[cfg(feature = "redis")]
+use super::subscribe::reset_event;
+use super::{Hub, Shared};
+use crate::error::PublishError;
+use crate::id::{ConnectionId, EventId};
+use crate::message::{Message, Target};
+use crate::pending::Pending;
+use crate::publish::Publish;
+#[cfg(feature = "redis")]
+use crate::queue::Pushed;
+#[cfg(feature = "redis")]
+use crate::ring::Item;
+use crate::stats::Counters;
+#[cfg(feature = "redis")]
+use crate::store::ResetReason;
+use crate::store::Topic;
+
+/// A shared, ordered log of published events (Redis Streams): it assigns their ids, and
+/// a tail of its own delivers them to every hub on it ([`Shared::deliver_from_log`]).
+pub(crate) trait Log: Send + Sync + 'static {
+    /// Starts appending `appends`, in order; each gets its own outcome, completed by the
+    /// log within [`timeout`](Self::timeout).
+    fn append(&self, appends: Vec<Append>) -> Vec<Arc<Pending>>;
+
+    /// How long a publish waits for the log.
+    fn timeout(&self) -> Duration;
+}
+
+/// An event for the shared log, encoded without an id. (Only a shared log reads it: none
+/// is built without one.)
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) struct Append {
+    pub(crate) topic: Topic,
+    pub(crate) event: EncodedEvent,
+    /// Its coalescing key.
+    pub(crate) key: Option<Arc<str>>,
+    /// Connections of this hub that must not get it.
+    pub(crate) except: Vec<ConnectionId>,
+    /// Stored at most once under this key.
+    pub(crate) idempotency_key: Option<Arc<str>>,
+}
+
+/// A message published here, or ready for the shared log.
+enum Prepared {
+    Done(Result<EventId, PublishError>),
+    Append(Append),
+}
+
+impl<M: Send + Sync + 'static> Hub<M> {
+    /// Publishes `event` to every subscriber of `topic`; returns the id it was given.
+    /// `event` is anything sse-core turns into an event: a string (data), an `(event type,
+    /// data)` pair, an [`Event`], JSON. Any `id` it has is replaced by the hub's.
+    ///
+    /// The event is encoded once and written once, into the topic's ring; every subscriber
+    /// reads the same shared bytes from there. A subscriber that falls more than
+    /// [`Config::queue_capacity`](crate::Config::queue_capacity) events behind is disconnected (it resumes with its
+    /// `Last-Event-ID`): the publisher never waits for a subscriber.
+    ///
+    /// In memory it returns at once. On a shared log (Redis) it blocks the calling thread
+    /// until the log stored the event, at most the log's timeout: from async code, use
+    /// [`publish_async`](Self::publish_async), which waits without blocking the runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the hub is closed, or the event is invalid; then nothing was published. On a
+    /// shared log: [`PublishError::Unavailable`] (not published) or
+    /// [`PublishError::Unknown`] (sent, no answer: it may be published).
+    pub fn publish<'e>(
+        &self,
+        topic: &str,
+        event: impl IntoEvent<'e>,
+    ) -> Result<EventId, PublishError> {
+        self.send(Message::made(topic, event.into_event()))
+    }
+
+    /// [`publish`](Self::publish) for async code: the returned [`Publish`] resolves once
+    /// the event is published (at once in memory), without blocking the thread.
+    pub fn publish_async<'e>(&self, topic: &str, event: impl IntoEvent<'e>) -> Publish {
+        self.send_async(Message::made(topic, event.into_event()))
+    }
+
+    /// Publishes a [`Message`]: an event with a [`Target`](crate::Target) and an optional
+    /// coalescing key. Blocks like [`publish`](Self::publish) on a shared log.
+    ///
+    /// # Errors
+    ///
+    /// As [`publish`](Self::publish).
+    pub fn send(&self, message: Message<'_, M>) -> Result<EventId, PublishError> {
+        let deadline = self.deadline();
+        self.start(message).wait(deadline)
+    }
+
+    /// [`send`](Self::send) for async code; see [`Publish`].
+    pub fn send_async(&self, message: Message<'_, M>) -> Publish {
+        self.start(message)
+    }
+
+    /// Sends `messages` in order, as one batch: on a shared log they travel in one
+    /// pipeline, each with its own id and its own outcome (in the same order). Blocks like
+    /// [`send`](Self::send); `send_async` called for each message, then awaited, batches
+    /// the same way.
+    pub fn send_all<'m>(
+        &self,
+        messages: impl IntoIterator<Item = Message<'m, M>>,
+    ) -> Vec<Result<EventId, PublishError>> {
+        let deadline = self.deadline();
+        let mut publishes = Vec::new();
+        let mut appends = Vec::new();
+        for message in messages {
+            match self.prepare(message) {
+                Prepared::Done(outcome) => publishes.push(Some(Publish::ready(outcome))),
+                Prepared::Append(append) => {
+                    publishes.push(None);
+                    appends.push(append);
+                }
+            }
+        }
+        let mut waiting = self.append(appends).into_iter();
+        publishes
+            .into_iter()
+            .map(|publish| match publish.or_else(|| waiting.next()) {
+                Some(publish) => publish.wait(deadline),
+                None => Err(PublishError::Closed),
+            })
+            .collect()
+    }
+
+    /// Until when a blocking publish waits for a shared log.
+    fn deadline(&self) -> Instant {
+        let timeout = self
+            .shared
+            .log
+            .as_ref()
+            .map_or(Duration::ZERO, |log| log.timeout());
+        Instant::now() + timeout
+    }
+
+    /// Starts publishing `message`.
+    fn start(&self, message: Message<'_, M>) -> Publish {
+        match self.prepare(message) {
+            Prepared::Done(outcome) => Publish::ready(outcome),
+            Prepared::Append(append) => self
+                .append(vec![append])
+                .pop()
+                .unwrap_or_else(|| Publish::ready(Err(PublishError::Closed))),
+        }
+    }
+
+    /// Hands `appends` to the shared log, in order.
+    fn append(&self, appends: Vec<Append>) -> Vec<Publish> {
+        let Some(log) = &self.shared.log else {
+            return Vec::new();
+        };
+        if appends.is_empty() {
+            return Vec::new();
+        }
+        log.append(appends)
+            .into_iter()
+            .map(|pending| Publish::waiting(pending, Arc::clone(&self.shared.counters)))
+            .collect()
+    }
+
+    /// Publishes `message` here, or makes it ready for the shared log (which gives the id
+    /// and feeds every instance's tail, this one's too: nothing is delivered here, and
+    /// nothing is acknowledged that was not stored).
+    fn prepare(&self, message: Message<'_, M>) -> Prepared {
+        let Message {
+            topic,
+            event,
+            target,
+            key,
+            idempotency_key,
+        } = message;
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => return Prepared::Done(Err(error.into())),
+        };
+        if let (Some(_), Some(except)) = (&self.shared.log, target.kept_except()) {
+            if self.is_closed() {
+                return Prepared::Done(Err(PublishError::Closed));
+            }
+            if idempotency_key
+                .as_ref()
+                .is_some_and(|k| k.len() > Message::<M>::MAX_IDEMPOTENCY_KEY_LEN)
+            {
+                return Prepared::Done(Err(PublishError::IdempotencyKeyTooLong));
+            }
+            return match event.without_id().to_encoded() {
+                Ok(event) => Prepared::Append(Append {
+                    topic: Arc::from(topic),
+                    event,
+                    key,
+                    except: except.to_vec(),
+                    idempotency_key,
+                }),
+                Err(error) => Prepared::Done(Err(error.into())),
+            };
+        }
+        Prepared::Done(self.publish_here(topic, event, &target, key))
+    }
+
+    /// Publishes with an id of this hub's store, to this hub's subscribers.
+    fn publish_here(
+        &self,
+        topic: &str,
+        event: Event<'_>,
+        target: &Target<M>,
+        key: Option<Arc<str>>,
+    ) -> Result<EventId, PublishError> {
+        let mut state = self.shared.state();
+        if self.shared.is_closed() {
+            return Err(PublishError::Closed);
+        }
+        let id = state.store.next_id();
+        let encoded =
+            id.with_text(|id| -> Result<_, PublishError> { Ok(event.with_id(id)?.to_encoded()?) })?;
+        let keep = target.is_kept() && self.shared.log.is_none();
+        let wake = self
+            .shared
+            .deliver(&mut state, id, topic, encoded, target, key, keep);
+        drop(state);
+        wake_all(wake);
+        Counters::add(&self.shared.counters.published, 1);
+        Ok(id)
+    }
+}
+
+impl<M> Shared<M> {
+    /// Delivers an event the log's tail read: it gets its id here, once for every local
+    /// subscriber, and is kept for replay.
+    #[cfg(feature = "redis")]
+    pub(crate) fn deliver_from_log(
+        &self,
+        id: EventId,
+        topic: &str,
+        event: &EncodedEvent,
+        key: Option<Arc<str>>,
+        except: Vec<ConnectionId>,
+    ) {
+        let event = match id.with_text(|text| event.with_id(text)) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::error!(%error, %id, "SSE event from the log could not take its id");
+                return;
+            }
+        };
+        let mut state = self.state();
+        state.store.keep_id(id);
+        let target = if except.is_empty() {
+            Target::All
+        } else {
+            Target::AllExcept(except)
+        };
+        let wake = self.deliver(&mut state, id, topic, event, &target, key, true);
+        drop(state);
+        wake_all(wake);
+    }
+
+    /// The log lost events this hub had not all delivered (it came back empty): every
+    /// subscriber gets a reset event, and the history starts again from `from`.
+    #[cfg(feature = "redis")]
+    pub(crate) fn log_lost(&self, from: EventId) {
+        let mut state = self.state();
+        state.store.restart(from);
+        let Some(reset) = reset_event(&self.config, from, ResetReason::HistoryGone) else {
+            return;
+        };
+        let order = state.next_order();
+        let item = Item {
+            order,
+            id: None,
+            at: self.now(),
+            event: reset,
+        };
+        let mut reached = 0;
+        for slot in state.connections.values() {
+            if slot.push(item.clone(), None, usize::MAX, None) == Pushed::Queued {
+                reached += 1;
+            }
+        }
+        state.notice_all();
+        Counters::add(&self.counters.resets, reached);
+        tracing::warn!(
+            subscribers = reached,
+            "SSE log lost events: reset event sent to every subscriber"
+        );
+    }
+}
