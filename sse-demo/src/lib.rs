@@ -26,6 +26,7 @@ mod chat;
 mod connections;
 mod dashboard;
 mod events;
+mod guard;
 mod layout;
 mod notifications;
 mod progress;
@@ -131,6 +132,9 @@ impl Demo {
             .route("/todo", get(todo::page).post(todo::add))
             .route("/todo/{id}/toggle", post(todo::toggle))
             .route("/connections", get(connections::page))
+            .route("/favicon.ico", get(favicon))
+            .layer(axum::middleware::from_fn(guard::same_origin))
+            .layer(axum::middleware::from_fn(guard::headers))
             .with_state(self.clone())
     }
 
@@ -220,6 +224,19 @@ async fn home(State(_): State<Demo>) -> Html<String> {
         "<p>Open a page in two tabs and watch them stay in step. Every event comes from one \
          <code>sse_hub::Hub</code>; reconnecting tabs resume from their <code>Last-Event-ID</code>.</p>",
     )
+}
+
+/// `GET /favicon.ico`: a small SVG (browsers ask for it on every first visit).
+async fn favicon() -> axum::response::Response {
+    const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#2a6"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>"##;
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
+    )
+        .into_response()
 }
 
 /// `GET /assets/{file}`: the vendored scripts (see `assets/vendor/README.md`), and

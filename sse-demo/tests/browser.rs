@@ -944,6 +944,10 @@ async fn a_502_then_a_503_on_reconnect_duplicate_nothing() {
         !errors.iter().any(|e| e.contains("[object Event]")),
         "no htmx noise for an expected reconnect: {errors:?}"
     );
+    assert!(
+        !errors.iter().any(|e| e.contains("favicon")),
+        "the favicon is there: {errors:?}"
+    );
     client.close().await.expect("close");
 }
 
