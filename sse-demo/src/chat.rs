@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use serde::Deserialize;
+use sse_core::{Decoded, Decoder, EncodedEvent};
 use sse_htmx::escape;
 
 use crate::catalogue::MESSAGE;
@@ -17,15 +18,35 @@ pub fn room(name: &str) -> Option<&str> {
     (!name.is_empty() && name.len() <= 32 && name.chars().all(plain)).then_some(name)
 }
 
-/// `GET /chat/{room}`.
+/// Messages a page shows when it opens: the room's last ones.
+const HISTORY: usize = 50;
+
+/// A message event's HTML (its data, escaped when it was posted), read back with
+/// sse-core's decoder.
+fn message_html(event: &EncodedEvent) -> Option<String> {
+    Decoder::new()
+        .feed(event.as_bytes())
+        .find_map(|item| match item {
+            Ok(Decoded::Event(event)) if event.event_type() == MESSAGE.name() => {
+                Some(event.data().to_owned())
+            }
+            _ => None,
+        })
+}
+
+/// `GET /chat/{room}`: the room's last messages, then live.
 pub async fn page(
     State(demo): State<Demo>,
     Path(name): Path<String>,
 ) -> Result<Html<String>, StatusCode> {
     let room = room(&name).ok_or(StatusCode::NOT_FOUND)?;
+    // The room's last messages, and where its stream goes on from them: read at one
+    // instant, so nothing falls between the page and the stream, nor comes twice.
+    let recent = demo.hub.recent(&format!("chat:{room}"), HISTORY);
+    let messages: String = recent.events.iter().filter_map(message_html).collect();
     let body = format!(
         r#"<p>Rooms: <a href="/chat/lobby">lobby</a> <a href="/chat/rust">rust</a></p>
-<ul id="messages" {swap} hx-swap="beforeend"></ul>
+<ul id="messages" {swap} hx-swap="beforeend">{messages}</ul>
 <form hx-post="/chat/{room}" hx-swap="none" hx-on::after-request="if (event.detail.successful) this.text.value = ''">
 <input name="name" placeholder="your name" value="guest">
 <input name="text" placeholder="message" required autocomplete="off">
@@ -34,7 +55,7 @@ pub async fn page(
         swap = MESSAGE.sse_swap(),
     );
     let channel = format!("/events/chat/{room}");
-    let live = layout::live(&channel, &demo.hub.last_id().to_string(), &body);
+    let live = layout::live(&channel, &recent.last_event_id.to_string(), &body);
     Ok(layout::page(&format!("Chat: {room}"), &live))
 }
 

@@ -1047,3 +1047,43 @@ async fn two_hundred_notifications_through_a_proxy_that_keeps_cutting() {
     assert!(cuts >= 2, "the proxy cut the stream {cuts} times");
     client.close().await.expect("close");
 }
+
+/// A late joiner of a chat room sees its earlier messages, then the new ones, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_chat_joiner_sees_the_history() {
+    let (server, driver) = (server().await, driver().await);
+    let (alice, bob) = (browser(&driver).await, browser(&driver).await);
+    let url = format!("http://{}/chat/rust", server.addr);
+    open(&alice, &url).await;
+    subscribed(&server, "chat:rust", 1).await;
+    let count = "return document.querySelectorAll('#messages li').length";
+    for n in 1..=3 {
+        submit(
+            &alice,
+            "form",
+            &[("name", "alice"), ("text", &format!("early {n}"))],
+        )
+        .await;
+        until(&alice, "the message", count, |v| v == &json!(n)).await;
+    }
+    open(&bob, &url).await;
+    subscribed(&server, "chat:rust", 2).await;
+    let early = ["alice: early 1", "alice: early 2", "alice: early 3"];
+    assert_eq!(
+        texts(&bob, "#messages li").await,
+        early,
+        "the history, rendered"
+    );
+    submit(&alice, "form", &[("name", "alice"), ("text", "late")]).await;
+    until(&bob, "the live message", count, |v| v == &json!(4)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // a duplicate would arrive by now
+    let mut want = early.to_vec();
+    want.push("alice: late");
+    assert_eq!(
+        texts(&bob, "#messages li").await,
+        want,
+        "once each, in order"
+    );
+    alice.close().await.expect("close");
+    bob.close().await.expect("close");
+}

@@ -302,6 +302,14 @@ impl History {
         Ok(())
     }
 
+    /// Appends the newest `max` kept events of `topic` to `out`, oldest first.
+    pub(crate) fn recent(&self, topic: &str, max: usize, out: &mut Vec<Entry>) {
+        if let Some(kept) = self.topics.get(topic) {
+            let skip = kept.entries.len().saturating_sub(max);
+            out.extend(kept.entries.range(skip..).cloned());
+        }
+    }
+
     /// Forgets everything, and that anything was ever kept (a new log).
     #[cfg(feature = "redis")]
     pub(crate) fn clear(&mut self) {

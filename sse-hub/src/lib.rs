@@ -179,7 +179,7 @@ mod testing;
 pub use config::Config;
 pub use error::{FinalEventError, PublishError, SubscribeError};
 pub use history::HistoryUsage;
-pub use hub::Hub;
+pub use hub::{Hub, Recent};
 pub use id::{ConnectionId, EventId};
 pub use memory::MemoryStore;
 pub use message::{Message, Target};

@@ -57,6 +57,10 @@ impl Store for MemoryStore {
         self.history.usage()
     }
 
+    fn recent(&self, topic: &str, max: usize, out: &mut Vec<Entry>) {
+        self.history.recent(topic, max, out);
+    }
+
     fn replay(
         &mut self,
         topics: &[Topic],

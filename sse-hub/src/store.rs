@@ -104,6 +104,12 @@ pub trait Store: Send + 'static {
         let _ = from;
     }
 
+    /// Appends the newest `max` kept events of `topic` to `out`, oldest first (none by
+    /// default).
+    fn recent(&self, topic: &str, max: usize, out: &mut Vec<Entry>) {
+        let _ = (topic, max, out);
+    }
+
     /// How much history it keeps now (none known: zeros).
     fn usage(&self) -> HistoryUsage {
         HistoryUsage::default()

@@ -65,6 +65,16 @@ impl<M: Send + Sync + 'static> fmt::Debug for Hub<M> {
     }
 }
 
+/// A topic's newest kept events and where a stream goes on from them ([`Hub::recent`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Recent {
+    /// The events, oldest first, as subscribers got them (each with its id).
+    pub events: Vec<sse_core::EncodedEvent>,
+    /// The id to resume after: events after these arrive on the stream.
+    pub last_event_id: EventId,
+}
+
 /// What the handles share.
 pub(crate) struct Shared<M> {
     config: Config,
@@ -192,6 +202,21 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// How much history the hub keeps now (its store's count).
     pub fn history_usage(&self) -> HistoryUsage {
         self.shared.state().store.usage()
+    }
+
+    /// The newest `max` events kept for `topic` (oldest first), and the id after which
+    /// a stream goes on from them, read at one instant: render them into a page (a chat
+    /// room's last messages), then connect with that id as the last event ID, and
+    /// nothing falls between the page and its stream, nor comes twice. Only events to
+    /// everyone are kept; with coalescing keys, each key's versions are all here.
+    pub fn recent(&self, topic: &str, max: usize) -> Recent {
+        let state = self.shared.state();
+        let mut entries = Vec::new();
+        state.store.recent(topic, max, &mut entries);
+        Recent {
+            events: entries.into_iter().map(|entry| entry.event).collect(),
+            last_event_id: state.store.last_id(),
+        }
     }
 
     /// The latest id given to an event (sequence 0 before any).
@@ -493,6 +518,28 @@ mod tests {
         drop(a);
         assert!(!hub.disconnect(ConnectionId(999)));
         assert_eq!(hub.connection_count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn recent_events_and_where_the_stream_goes_on() -> Result<(), Box<dyn std::error::Error>> {
+        let hub: Hub = Hub::default();
+        for n in 1..=5 {
+            hub.publish("room", format!("m{n}"))?;
+            hub.publish("other", "x")?;
+        }
+        let recent = hub.recent("room", 3);
+        let texts: Vec<String> = recent
+            .events
+            .iter()
+            .map(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            .collect();
+        assert_eq!(data(&texts), ["m3", "m4", "m5"]);
+        let mut sub = hub.subscribe(["room"], Some(&recent.last_event_id.to_string()))?;
+        assert!(drain(&mut sub).is_empty(), "nothing twice");
+        hub.publish("room", "m6")?;
+        assert_eq!(data(&drain(&mut sub)), ["m6"], "nothing missed");
+        assert!(hub.recent("nobody", 10).events.is_empty());
         Ok(())
     }
 

@@ -49,6 +49,10 @@ impl Store for RedisStore {
         self.history.usage()
     }
 
+    fn recent(&self, topic: &str, max: usize, out: &mut Vec<Entry>) {
+        self.history.recent(topic, max, out);
+    }
+
     fn keep_id(&mut self, id: EventId) {
         self.last = id;
     }
