@@ -30,15 +30,8 @@ sse_event! {
     pub const PROGRESS = {
         name: "progress",
         channel: "/events/progress",
-        payload: Payload::Html("a `<progress>` bar and its percentage"),
-        description: "A running job moved on.",
-    };
-    /// A job finished.
-    pub const JOB_DONE = {
-        name: "job-done",
-        channel: "/events/progress",
-        payload: Payload::Html("the job's result"),
-        description: "A job finished.",
+        payload: Payload::Html("the job list, out of band: each job's bar, its place in the line, or its result"),
+        description: "A job started, moved on or finished.",
     };
     /// The dashboard's request rate.
     pub const METRIC = {
@@ -85,12 +78,11 @@ sse_event! {
 }
 
 /// The whole catalogue, in the order of `SSE_EVENTS.md`.
-pub const ALL: [SseEvent; 11] = [
+pub const ALL: [SseEvent; 10] = [
     NOTIFICATION,
     UNREAD,
     MESSAGE,
     PROGRESS,
-    JOB_DONE,
     METRIC,
     ALERT,
     STATUS,

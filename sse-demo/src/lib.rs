@@ -7,7 +7,6 @@
 //! itself. Every event name comes from one catalogue ([`catalogue`]), documented in
 //! `SSE_EVENTS.md`.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -63,14 +62,14 @@ pub struct Demo {
     todos: Arc<Mutex<Versioned<Vec<todo::Todo>>>>,
     /// Held by a change while it is published: one change at a time, in order.
     writing: Arc<Mutex<()>>,
-    jobs: Arc<AtomicU64>,
-    job_step: Duration,
+    jobs: Arc<progress::Jobs>,
 }
 
 impl Demo {
-    /// A demo with its own in-memory hub; reset events get the catalogue's name.
-    pub fn new(config: Config, pace: Pace) -> Self {
-        Self::on(Hub::new(Self::config(config)), pace)
+    /// A demo with its own in-memory hub; reset events get the catalogue's name. Its
+    /// producers start with [`start_producers`](Self::start_producers), at their pace.
+    pub fn new(config: Config) -> Self {
+        Self::on(Hub::new(Self::config(config)))
     }
 
     /// A demo whose hub is on the Redis at `url`: run several, behind one address or not,
@@ -79,13 +78,9 @@ impl Demo {
     /// # Errors
     ///
     /// When Redis cannot be reached.
-    pub fn new_with_redis(
-        config: Config,
-        pace: Pace,
-        url: &str,
-    ) -> Result<Self, sse_hub::RedisError> {
+    pub fn new_with_redis(config: Config, url: &str) -> Result<Self, sse_hub::RedisError> {
         let hub = Hub::new_with_redis(Self::config(config), sse_hub::Redis::new(url))?;
-        Ok(Self::on(hub, pace))
+        Ok(Self::on(hub))
     }
 
     /// `config`, with the catalogue's reset event.
@@ -95,22 +90,23 @@ impl Demo {
             .unwrap_or_else(|_| Config::default())
     }
 
-    fn on(hub: Hub, pace: Pace) -> Self {
+    fn on(hub: Hub) -> Self {
         let start = hub.last_id();
         Demo {
             unread: Arc::new(Mutex::new(Versioned::new(0, start))),
             todos: Arc::new(Mutex::new(Versioned::new(Vec::new(), start))),
             hub,
             writing: Arc::default(),
-            jobs: Arc::default(),
-            job_step: pace.job_step,
+            jobs: Arc::new(progress::Jobs::new(start)),
         }
     }
 
-    /// Starts the background producers (a thread and two tasks; needs a tokio runtime).
+    /// Starts the background producers (three threads and two tasks; needs a tokio
+    /// runtime): notifications, the dashboard, the connections table, and the job workers.
     /// They stop when the hub is closed.
     pub fn start_producers(&self, pace: Pace) {
         notifications::start_producer(self.clone(), pace.notification);
+        progress::start_workers(self, pace.job_step);
         dashboard::start_producer(self.hub.clone(), pace.tick);
         connections::start_producer(self.hub.clone(), pace.tick);
     }

@@ -86,8 +86,8 @@ async fn main() -> std::process::ExitCode {
     // Browsers reconnect after 3 s by default; a second is kinder to a page after a deploy.
     let config = Config::default().with_retry(std::time::Duration::from_secs(1));
     let demo = match &options.redis {
-        None => Demo::new(config, pace),
-        Some(url) => match Demo::new_with_redis(config, pace, url) {
+        None => Demo::new(config),
+        Some(url) => match Demo::new_with_redis(config, url) {
             Ok(demo) => demo,
             Err(error) => {
                 eprintln!("sse-demo: {error}");

@@ -46,7 +46,7 @@ fn config() -> Config {
 }
 
 async fn server() -> Server {
-    serve(Demo::new(config(), PACE)).await
+    serve(Demo::new(config())).await
 }
 
 async fn serve(demo: Demo) -> Server {
@@ -369,26 +369,45 @@ async fn a_chat_message_appears_once_in_both_browsers_escaped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn progress_reaches_100_and_shows_the_result() {
+async fn two_jobs_two_bars_each_to_100() {
     let (server, driver) = (server().await, driver().await);
     let client = browser(&driver).await;
     open(&client, &format!("http://{}/progress", server.addr)).await;
     subscribed(&server, "progress", 1).await;
     click(&client, "button[hx-post='/progress/start']").await;
-    until(
-        &client,
-        "the result",
-        "return document.querySelector('#result').textContent",
-        |v| v.as_str().is_some_and(|t| t.contains("done")),
-    )
-    .await;
-    let bar = client
-        .execute(
-            "return document.querySelector('#bar progress').value",
-            vec![],
-        )
-        .await;
-    assert_eq!(bar.ok(), Some(json!(100)));
+    click(&client, "button[hx-post='/progress/start']").await;
+    // Watch both bars until both jobs are done: each only moves forward.
+    let script = "return Array.from(document.querySelectorAll('#jobs li')).map(li => \
+        [li.id, (li.querySelector('progress') || {}).value ?? -1, li.textContent.includes('done')])";
+    let started = Instant::now();
+    let mut seen: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    loop {
+        let jobs = client.execute(script, vec![]).await.expect("script runs");
+        let jobs = jobs.as_array().cloned().unwrap_or_default();
+        for job in &jobs {
+            let id = job[0].as_str().unwrap_or_default().to_owned();
+            seen.entry(id)
+                .or_default()
+                .push(job[1].as_i64().unwrap_or(-1));
+        }
+        if jobs.len() == 2 && jobs.iter().all(|job| job[2] == json!(true)) {
+            break;
+        }
+        assert!(started.elapsed() < LIMIT, "both jobs done: {jobs:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        ["job-1", "job-2"],
+        "two bars"
+    );
+    for (id, values) in &seen {
+        assert!(
+            values.windows(2).all(|w| w[0] <= w[1]),
+            "{id} only moves forward: {values:?}"
+        );
+        assert_eq!(values.last(), Some(&100), "{id} reaches 100%");
+    }
     screenshot(&client, "progress").await;
     client.close().await.expect("close");
 }
@@ -540,8 +559,7 @@ async fn a_page_whose_stream_ends_resumes_without_gap_or_duplicate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_redis_share_the_chat() {
     let redis = redis::RedisServer::start();
-    let on_redis =
-        || Demo::new_with_redis(config(), PACE, &redis.url()).expect("the demo on Redis");
+    let on_redis = || Demo::new_with_redis(config(), &redis.url()).expect("the demo on Redis");
     let (one, two) = (serve(on_redis()).await, serve(on_redis()).await);
     let driver = driver().await;
     let (alice, bob) = (browser(&driver).await, browser(&driver).await);
@@ -644,7 +662,7 @@ async fn every_event_name_in_the_pages_is_in_the_catalogue() {
 /// with an event stream never loads: the reason for HTTP/2; see the demo's README.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twelve_tabs_over_https_share_one_connection() {
-    let demo = Demo::new(config(), PACE);
+    let demo = Demo::new(config());
     demo.start_producers(PACE);
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
@@ -960,8 +978,8 @@ async fn a_server_restart_reloads_in_memory_and_resumes_on_redis() {
     for on_redis in [false, true] {
         let redis = on_redis.then(redis::RedisServer::start);
         let demo = || match &redis {
-            Some(redis) => Demo::new_with_redis(config(), PACE, &redis.url()).expect("on Redis"),
-            None => Demo::new(config(), PACE),
+            Some(redis) => Demo::new_with_redis(config(), &redis.url()).expect("on Redis"),
+            None => Demo::new(config()),
         };
         let first = serve(demo()).await;
         let addr = first.addr;

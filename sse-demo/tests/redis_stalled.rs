@@ -45,7 +45,7 @@ async fn request(port: u16, method: &str, path: &str, body: &str) -> (u16, Durat
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_are_served_while_redis_is_stopped() {
     let redis = redis::RedisServer::start();
-    let demo = Demo::new_with_redis(Config::default(), PACE, &redis.url()).expect("on Redis");
+    let demo = Demo::new_with_redis(Config::default(), &redis.url()).expect("on Redis");
     demo.start_producers(PACE);
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await

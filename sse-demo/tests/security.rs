@@ -1,11 +1,12 @@
 //! The demo's guards over real HTTP: a cross-site form post is refused (403) while a
 //! same-origin one and a non-browser client go through; every response says `nosniff`
-//! and may not be framed; the favicon is there. Bounded: every wait has a deadline.
+//! and may not be framed; the favicon is there; job starts are bounded (a line of 20,
+//! then 429) and start no thread. Bounded: every wait has a deadline.
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use sse_demo::{Demo, Pace};
+use sse_demo::Demo;
 use sse_hub::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -36,12 +37,7 @@ fn post(port: u16, origin: Option<&str>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_posts_are_refused_and_every_response_is_guarded() {
-    let pace = Pace {
-        notification: Duration::from_secs(3600),
-        tick: Duration::from_secs(1),
-        job_step: Duration::from_millis(5),
-    };
-    let demo = Demo::new(Config::default(), pace);
+    let demo = Demo::new(Config::default());
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .expect("bind");
@@ -88,5 +84,65 @@ async fn cross_site_posts_are_refused_and_every_response_is_guarded() {
             assert!(head.contains("content-type: image/svg+xml"), "{head}");
         }
     }
+    demo.hub.close();
+}
+
+/// Threads of this process now.
+fn threads() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_job_starts_wait_in_a_bounded_line_on_a_fixed_pool() {
+    let demo = Demo::new(Config::default());
+    demo.start_producers(sse_demo::Pace {
+        notification: Duration::from_secs(3600),
+        tick: Duration::from_secs(1),
+        job_step: Duration::from_millis(50),
+    });
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let serving = demo.clone();
+    tokio::spawn(async move { serving.serve(listener, std::future::pending()).await });
+    let before = threads();
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..300 {
+        let head = request(
+            port,
+            &format!(
+                "POST /progress/start HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            ),
+        )
+        .await;
+        if head.starts_with("http/1.1 202") {
+            accepted += 1;
+        } else if head.starts_with("http/1.1 429") {
+            refused += 1;
+        } else {
+            panic!("{head}");
+        }
+    }
+    let after = threads();
+    println!("{accepted} accepted, {refused} refused; threads {before} -> {after}");
+    assert!(
+        accepted <= 2 + 20 + 2,
+        "two running, twenty waiting: {accepted}"
+    );
+    assert!(refused >= 270, "the rest refused: {refused}");
+    assert!(
+        after <= before + 8,
+        "no thread per job: {before} -> {after}"
+    );
     demo.hub.close();
 }
