@@ -2,15 +2,14 @@
 //! timeout) off the runtime's threads, and every page is served meanwhile in under 100 ms.
 //! Bounded: a few seconds, every wait with a deadline.
 
+mod common;
 #[path = "../../sse-hub/tests/common/redis.rs"]
 mod redis;
 
-use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use sse_demo::{Demo, Pace};
 use sse_hub::Config;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PACE: Pace = Pace {
     notification: Duration::from_secs(3600),
@@ -21,25 +20,13 @@ const PACE: Pace = Pace {
 /// One HTTP/1.1 request; the status code, and how long the whole response took.
 async fn request(port: u16, method: &str, path: &str, body: &str) -> (u16, Duration) {
     let started = Instant::now();
-    let mut tcp = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        .await
-        .expect("connect");
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    tcp.write_all(head.as_bytes()).await.expect("send");
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut response))
-        .await
-        .expect("a response in time")
-        .expect("read");
-    let status = String::from_utf8_lossy(&response)
-        .get(9..12)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    (status, started.elapsed())
+    let response = common::request(port, &head).await;
+    (common::status(&response), started.elapsed())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,12 +34,7 @@ async fn pages_are_served_while_redis_is_stopped() {
     let redis = redis::RedisServer::start();
     let demo = Demo::new_with_redis(Config::default(), &redis.url()).expect("on Redis");
     demo.start_producers(PACE);
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let serving = demo.clone();
-    tokio::spawn(async move { serving.serve(listener, std::future::pending()).await });
+    let port = common::serve(&demo).await;
     assert_eq!(
         request(port, "POST", "/chat/lobby", "name=a&text=before")
             .await

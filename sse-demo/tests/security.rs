@@ -3,27 +3,14 @@
 //! and may not be framed; the favicon is there; job starts are bounded (a line of 20,
 //! then 429) and start no thread. Bounded: every wait has a deadline.
 
-use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use sse_demo::Demo;
 use sse_hub::Config;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// One request; the response's head, lowercased.
-async fn request(port: u16, head: &str) -> String {
-    let mut tcp = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        .await
-        .expect("connect");
-    tcp.write_all(head.as_bytes()).await.expect("send");
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut response))
-        .await
-        .expect("a response in time")
-        .expect("read");
-    let text = String::from_utf8_lossy(&response).to_lowercase();
-    text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
-}
+mod common;
+
+use common::request;
 
 fn post(port: u16, origin: Option<&str>) -> String {
     let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
@@ -38,12 +25,7 @@ fn post(port: u16, origin: Option<&str>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_posts_are_refused_and_every_response_is_guarded() {
     let demo = Demo::new(Config::default());
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let serving = demo.clone();
-    tokio::spawn(async move { serving.serve(listener, std::future::pending()).await });
+    let port = common::serve(&demo).await;
 
     let evil = request(port, &post(port, Some("https://evil.example"))).await;
     assert!(evil.starts_with("http/1.1 403"), "{evil}");
@@ -108,12 +90,7 @@ async fn three_hundred_job_starts_wait_in_a_bounded_line_on_a_fixed_pool() {
         tick: Duration::from_secs(1),
         job_step: Duration::from_millis(50),
     });
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let serving = demo.clone();
-    tokio::spawn(async move { serving.serve(listener, std::future::pending()).await });
+    let port = common::serve(&demo).await;
     let before = threads();
     let (mut accepted, mut refused) = (0, 0);
     for _ in 0..300 {
