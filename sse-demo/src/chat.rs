@@ -8,6 +8,7 @@ use axum::response::Html;
 use serde::Deserialize;
 use sse_core::{Decoded, Decoder, EncodedEvent};
 use sse_htmx::escape;
+use sse_hub::PublishError;
 
 use crate::catalogue::MESSAGE;
 use crate::{Demo, layout};
@@ -47,12 +48,9 @@ pub async fn page(
     let body = format!(
         r#"<p>Rooms: <a href="/chat/lobby">lobby</a> <a href="/chat/rust">rust</a></p>
 <ul id="messages" {swap} hx-swap="beforeend">{messages}</ul>
-<form hx-post="/chat/{room}" hx-swap="none" hx-on::after-request="if (event.detail.successful) this.text.value = ''">
-<input name="name" placeholder="your name" value="guest">
-<input name="text" placeholder="message" required autocomplete="off">
-<button>Send</button>
-</form>"#,
+{form}"#,
         swap = MESSAGE.sse_swap(),
+        form = form(room, "guest", "", None),
     );
     let channel = format!("/events/chat/{room}");
     let live = layout::live(&channel, &recent.last_event_id.to_string(), &body);
@@ -66,18 +64,47 @@ pub struct Post {
     text: String,
 }
 
-/// `POST /chat/{room}`: publishes the message, its text escaped.
+/// The message form: the name kept, the text as given (kept when it was refused), and
+/// why it was refused. A post answers with the form again (htmx swaps it in place): the
+/// page says what happened without any script, and nothing goes to the console.
+fn form(room: &str, name: &str, text: &str, error: Option<&str>) -> String {
+    let error = error.map_or(String::new(), |why| {
+        format!(r#"<p class="error" role="alert">{}</p>"#, escape(why))
+    });
+    format!(
+        r#"<form hx-post="/chat/{room}" hx-swap="outerHTML">
+<input name="name" placeholder="your name" value="{name}">
+<input name="text" placeholder="message" required autocomplete="off" value="{text}">
+<button>Send</button>{error}
+</form>"#,
+        name = escape(name),
+        text = escape(text),
+    )
+}
+
+/// The longest message, in bytes.
+const MAX_TEXT: usize = 2000;
+/// The longest name, in bytes.
+const MAX_NAME: usize = 64;
+
+/// `POST /chat/{room}`: publishes the message, its text escaped; answers with the form,
+/// empty, or with the text kept and why it was not sent.
 pub async fn post(
     State(demo): State<Demo>,
     Path(name): Path<String>,
     Form(post): Form<Post>,
-) -> StatusCode {
-    let Some(room) = room(&name) else {
-        return StatusCode::NOT_FOUND;
-    };
+) -> Result<Html<String>, StatusCode> {
+    let room = room(&name).ok_or(StatusCode::NOT_FOUND)?;
     let (who, text) = (post.name.trim(), post.text.trim());
-    if text.is_empty() || text.len() > 2000 || who.len() > 64 {
-        return StatusCode::UNPROCESSABLE_ENTITY;
+    let refused = |why: &str| Ok(Html(form(room, who, &post.text, Some(why))));
+    if text.is_empty() {
+        return refused("Write something first.");
+    }
+    if text.len() > MAX_TEXT {
+        return refused("At most 2,000 characters, please.");
+    }
+    if who.len() > MAX_NAME {
+        return refused("A name of at most 64 characters, please.");
     }
     let html = format!("<li><b>{}</b>: {}</li>", escape(who), escape(text));
     match demo
@@ -85,7 +112,10 @@ pub async fn post(
         .publish_async(&format!("chat:{room}"), (MESSAGE, html))
         .await
     {
-        Ok(_) => StatusCode::NO_CONTENT,
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Ok(_) => Ok(Html(form(room, who, "", None))),
+        Err(PublishError::Unknown(_)) => {
+            refused("Not confirmed: it may still appear. Send it again only if it does not.")
+        }
+        Err(_) => refused("Not sent: the server could not store it. Try again."),
     }
 }

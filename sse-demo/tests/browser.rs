@@ -1105,3 +1105,40 @@ async fn a_late_chat_joiner_sees_the_history() {
     alice.close().await.expect("close");
     bob.close().await.expect("close");
 }
+
+/// A message the server refuses (only spaces) gets its reason on the page, with the text
+/// kept and nothing in the console; a good one then goes through and the reason goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_chat_message_says_why_on_the_page() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    open(&client, &format!("http://{}/chat/lobby", server.addr)).await;
+    subscribed(&server, "chat:lobby", 1).await;
+    submit(&client, "form", &[("name", "alice"), ("text", "   ")]).await;
+    let why = until(
+        &client,
+        "the reason",
+        "return (document.querySelector('form .error') || {}).textContent || ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    )
+    .await;
+    assert_eq!(why, json!("Write something first."));
+    submit(&client, "form", &[("name", "alice"), ("text", "hello")]).await;
+    until(
+        &client,
+        "the message",
+        "return document.querySelectorAll('#messages li').length",
+        |v| v == &json!(1),
+    )
+    .await;
+    until(
+        &client,
+        "the reason gone, the form empty",
+        "return [!!document.querySelector('form .error'), document.querySelector('form input[name=text]').value]",
+        |v| v == &json!([false, ""]),
+    )
+    .await;
+    let errors = console_errors(&client).await;
+    assert!(errors.is_empty(), "no console error: {errors:?}");
+    client.close().await.expect("close");
+}
