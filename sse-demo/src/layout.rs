@@ -36,14 +36,9 @@ body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto;
 nav a {{ margin-right: .5rem; }}
 li {{ margin: .2rem 0; }}
 </style>
-<script>
-// A reset event means missed events are gone: start again from a fresh page.
-document.addEventListener("htmx:sseBeforeMessage", (e) => {{
-  if (e.detail.type === "{reset}") location.reload();
-}});
-</script>
+<script src="/assets/demo.js"></script>
 </head>
-<body>
+<body data-reset-event="{reset}">
 <nav><a href="/">Home</a> {menu}</nav>
 <h1>{title}</h1>
 {body}

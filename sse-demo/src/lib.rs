@@ -186,10 +186,12 @@ impl Demo {
     /// Runs `work` on tokio's blocking threads: work that waits for a publish (on Redis, at
     /// most its timeout) while it holds [`writing`](Self::writing) never holds up the
     /// runtime.
-    pub(crate) async fn blocking(work: impl FnOnce() -> StatusCode + Send + 'static) -> StatusCode {
+    pub(crate) async fn blocking<T: Send + 'static>(
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, StatusCode> {
         tokio::task::spawn_blocking(work)
             .await
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
@@ -243,6 +245,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> axum::
         "htmx.min.js" => include_str!("../assets/vendor/htmx.org-2.0.11/htmx.min.js"),
         "sse.js" => include_str!("../assets/vendor/htmx-ext-sse-2.2.4/sse.js"),
         "sse-live.js" => return sse_htmx::live_script_response().into_response(),
+        "demo.js" => include_str!("../assets/demo.js"),
         _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
     };
     ([(CONTENT_TYPE, JS)], body).into_response()

@@ -56,11 +56,14 @@ pub async fn new(State(demo): State<Demo>) -> StatusCode {
         StatusCode::NO_CONTENT
     })
     .await
+    .unwrap_or_else(|status| status)
 }
 
 /// `POST /notifications/read`: the count goes back to 0, in every tab.
 pub async fn read(State(demo): State<Demo>) -> StatusCode {
-    Demo::blocking(move || read_now(&demo)).await
+    Demo::blocking(move || read_now(&demo))
+        .await
+        .unwrap_or_else(|status| status)
 }
 
 fn read_now(demo: &Demo) -> StatusCode {

@@ -128,6 +128,7 @@ pub async fn start(State(demo): State<Demo>) -> StatusCode {
         StatusCode::ACCEPTED
     })
     .await
+    .unwrap_or_else(|status| status)
 }
 
 /// Publishes the job list (the caller holds `writing`), and keeps the id it got.

@@ -38,11 +38,10 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
         (items, demo.resume_after(todos.changed))
     };
     let body = format!(
-        r#"<form hx-post="/todo" hx-swap="none" hx-on::after-request="if (event.detail.successful) this.reset()">
-<input name="text" placeholder="something to do" required autocomplete="off"> <button>Add</button>
-</form>
+        r#"{form}
 <div {swap} hx-swap="none"></div>
 <ul id="todos">{items}</ul>"#,
+        form = form("", None),
         swap = TODO.sse_swap(),
     );
     let live = layout::live("/events/todo", &resume, &body);
@@ -55,18 +54,52 @@ pub struct New {
     text: String,
 }
 
-/// `POST /todo`: adds it; every tab appends it.
-pub async fn add(State(demo): State<Demo>, Form(new): Form<New>) -> StatusCode {
-    Demo::blocking(move || add_now(&demo, &new)).await
+/// Todos on the list at most: one more is refused.
+pub const MAX_TODOS: usize = 100;
+/// The longest todo, in bytes.
+const MAX_TEXT: usize = 500;
+
+/// The form: empty, or with the text kept and why it was not added. A post answers with
+/// it (htmx swaps it in place).
+fn form(text: &str, error: Option<&str>) -> String {
+    let error = error.map_or(String::new(), |why| {
+        format!(r#"<p class="error" role="alert">{}</p>"#, escape(why))
+    });
+    format!(
+        r#"<form hx-post="/todo" hx-swap="outerHTML">
+<input name="text" placeholder="something to do" required autocomplete="off" value="{text}"> <button>Add</button>{error}
+</form>"#,
+        text = escape(text),
+    )
 }
 
-fn add_now(demo: &Demo, new: &New) -> StatusCode {
+/// `POST /todo`: adds it, and every tab appends it; answers with the form.
+pub async fn add(
+    State(demo): State<Demo>,
+    Form(new): Form<New>,
+) -> Result<Html<String>, StatusCode> {
+    let text = new.text.clone();
+    let added = Demo::blocking(move || add_now(&demo, &new)).await?;
+    Ok(Html(match added {
+        Ok(()) => form("", None),
+        Err(why) => form(&text, Some(why)),
+    }))
+}
+
+/// Adds a todo, or says why not.
+fn add_now(demo: &Demo, new: &New) -> Result<(), &'static str> {
     let text = new.text.trim();
-    if text.is_empty() || text.len() > 500 {
-        return StatusCode::UNPROCESSABLE_ENTITY;
+    if text.is_empty() {
+        return Err("Write something first.");
+    }
+    if text.len() > MAX_TEXT {
+        return Err("At most 500 characters, please.");
     }
     let _writing = demo.writing();
     let mut list = demo.todos().value.clone();
+    if list.len() >= MAX_TODOS {
+        return Err("The list is full: 100 todos at most.");
+    }
     let todo = Todo {
         id: list.len() as u64 + 1,
         text: text.to_owned(),
@@ -75,12 +108,17 @@ fn add_now(demo: &Demo, new: &New) -> StatusCode {
     let append = Oob::new(Swap::BeforeEnd).with_selector("#todos");
     let fragment = format!("<div {append}>{}</div>", todo.html(""));
     list.push(todo);
-    publish(demo, list, fragment)
+    match publish(demo, list, fragment) {
+        StatusCode::NO_CONTENT => Ok(()),
+        _ => Err("Not added: the server could not store it. Try again."),
+    }
 }
 
 /// `POST /todo/{id}/toggle`: done or not; every tab replaces its `<li>`.
 pub async fn toggle(State(demo): State<Demo>, Path(id): Path<u64>) -> StatusCode {
-    Demo::blocking(move || toggle_now(&demo, id)).await
+    Demo::blocking(move || toggle_now(&demo, id))
+        .await
+        .unwrap_or_else(|status| status)
 }
 
 fn toggle_now(demo: &Demo, id: u64) -> StatusCode {

@@ -812,6 +812,11 @@ async fn one_tab_through_every_page_and_back_holds_one_stream() {
         }
     }
     assert!(restored > 0, "pages came back from the back/forward cache");
+    let errors = console_errors(&client).await;
+    assert!(
+        errors.is_empty(),
+        "no console error on any page: {errors:?}"
+    );
     println!(
         "{} navigations, {restored} restored from the back/forward cache",
         steps.len()

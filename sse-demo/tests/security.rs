@@ -59,7 +59,7 @@ async fn cross_site_posts_are_refused_and_every_response_is_guarded() {
             "{path}: {head}"
         );
         assert!(
-            head.contains("content-security-policy: frame-ancestors 'none'"),
+            head.contains("content-security-policy: default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
             "{path}: {head}"
         );
         if path == "/favicon.ico" {
