@@ -80,11 +80,14 @@ struct Running {
     produced: Arc<AtomicU64>,
 }
 
-/// A server on an ephemeral port with `config`.
+/// A server on an ephemeral port of 127.0.0.1 with `config`.
 async fn start(config: ServerConfig, tls: Option<Tls>) -> Running {
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind");
+    start_on(Ipv4Addr::LOCALHOST, config, tls).await
+}
+
+/// A server on an ephemeral port of `ip` (a loopback address) with `config`.
+async fn start_on(ip: Ipv4Addr, config: ServerConfig, tls: Option<Tls>) -> Running {
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
     let stop_streams = Arc::new(Notify::new());
     let (stop, stopped) = oneshot::channel::<()>();
     let mut server = Server::from_listener(listener)
@@ -379,7 +382,8 @@ async fn https_speaks_http2_with_many_streams_on_one_connection() {
         stop,
         serving,
         ..
-    } = start(ServerConfig::default(), Some(tls)).await;
+    } = // an address of its own: no other test's socket can reach it and be counted
+        start_on(Ipv4Addr::new(127, 0, 0, 93), ServerConfig::default(), Some(tls)).await;
     let tcp = TcpStream::connect(addr).await.expect("connect");
     let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
     let stream = tokio_rustls::TlsConnector::from(Arc::new(client))
