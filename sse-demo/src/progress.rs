@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
+use sse_htmx::HxRequest;
 use sse_hub::Message;
 
 use crate::catalogue::PROGRESS;
@@ -95,18 +96,27 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
         (board.value.html(false), demo.resume_after(board.changed))
     };
     let body = format!(
-        r#"<button hx-post="/progress/start" hx-swap="none">Start a job</button>
+        r##"<button hx-post="/progress/start" hx-target="#job-note">Start a job</button>
+<p id="job-note" role="status"></p>
 <div {swap} hx-swap="none"></div>
-{list}"#,
+{list}"##,
         swap = PROGRESS.sse_swap(),
     );
     let live = layout::live("/events/progress", &resume, &body);
     layout::page("Progress", &live)
 }
 
-/// `POST /progress/start`: a job joins the line (429 when the line is full).
-pub async fn start(State(demo): State<Demo>) -> StatusCode {
-    Demo::blocking(move || {
+/// What the button's note says when the line is full.
+const LINE_FULL: &str = "The line is full (20 jobs waiting): try again in a moment.";
+
+/// `POST /progress/start`: a job joins the line. When the line is full: for htmx, 200 with
+/// a note the page shows under the button (nothing in the console); for other clients,
+/// 429 with the same words.
+pub async fn start(
+    State(demo): State<Demo>,
+    hx: HxRequest,
+) -> Result<(StatusCode, &'static str), StatusCode> {
+    let joined = Demo::blocking(move || {
         let _writing = demo.jobs.writing.lock().unwrap_or_else(|e| e.into_inner());
         {
             let mut board = demo.jobs.board();
@@ -117,7 +127,7 @@ pub async fn start(State(demo): State<Demo>) -> StatusCode {
                 .filter(|(_, stage)| *stage == Stage::Waiting)
                 .count();
             if waiting >= MAX_WAITING {
-                return StatusCode::TOO_MANY_REQUESTS;
+                return false;
             }
             board.value.next += 1;
             let id = board.value.next;
@@ -125,10 +135,15 @@ pub async fn start(State(demo): State<Demo>) -> StatusCode {
         }
         demo.jobs.ready.notify_one();
         publish(&demo);
-        StatusCode::ACCEPTED
+        true
     })
-    .await
-    .unwrap_or_else(|status| status)
+    .await?;
+    Ok(match (joined, hx.wants_fragment()) {
+        (true, true) => (StatusCode::OK, ""),
+        (true, false) => (StatusCode::ACCEPTED, ""),
+        (false, true) => (StatusCode::OK, LINE_FULL),
+        (false, false) => (StatusCode::TOO_MANY_REQUESTS, LINE_FULL),
+    })
 }
 
 /// Publishes the job list (the caller holds `writing`), and keeps the id it got.

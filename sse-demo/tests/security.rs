@@ -110,6 +110,16 @@ async fn three_hundred_job_starts_wait_in_a_bounded_line_on_a_fixed_pool() {
             panic!("{head}");
         }
     }
+    // htmx gets the same refusal as a note for the page, with 200.
+    let note = request(
+        port,
+        &format!(
+            "POST /progress/start HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHX-Request: true\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    assert!(note.starts_with("http/1.1 200"), "{note}");
     let after = threads();
     println!("{accepted} accepted, {refused} refused; threads {before} -> {after}");
     assert!(
