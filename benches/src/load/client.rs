@@ -242,11 +242,11 @@ async fn stream_once_h2(
     sequence: &mut Sequence,
 ) -> Result<String, String> {
     let mut request = http::Request::get(format!("http://{addr}{EVENTS_PATH}"))
-        .header(http::header::ACCEPT, "text/event-stream");
-    if let Some(id) = last_id {
-        request = request.header("last-event-id", id);
-    }
-    let request = request.body(Empty::new()).map_err(|e| e.to_string())?;
+        .body(Empty::new())
+        .map_err(|e| e.to_string())?;
+    // The event-stream request headers, as sse-hyper's client sends them.
+    sse_hyper::set_request_headers(request.headers_mut(), last_id.unwrap_or_default())
+        .map_err(|e| e.to_string())?;
     let response = tokio::time::timeout(SETUP_TIMEOUT, sender.send_request(request))
         .await
         .map_err(|_| format!("no response head within {SETUP_TIMEOUT:?}"))?
