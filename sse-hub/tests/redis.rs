@@ -397,3 +397,38 @@ async fn a_server_started_after_a_flush_resets_old_ids() {
         }
     }
 }
+
+/// A stalled Redis holds at most the backlog of publishes (queued or in flight): the rest
+/// are refused at once, not queued without end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_backlog_refuses_at_once() {
+    let redis = RedisServer::start();
+    let config = Redis::new(redis.url())
+        .with_timeout(Duration::from_millis(500))
+        .with_backlog(4);
+    let a = Hub::<()>::new_with_redis(Config::default(), config).expect("a hub on Redis");
+    a.publish_async("t", "warm-up").await.expect("stored");
+    redis.pause();
+    let first = a.publish_async("t", "in flight");
+    tokio::time::sleep(Duration::from_millis(50)).await; // the writer holds it: it waits
+    let started = std::time::Instant::now();
+    let rest: Vec<_> = (0..10)
+        .map(|n| a.publish_async("t", n.to_string()))
+        .collect();
+    let mut refused = 0;
+    for publish in rest {
+        if let Err(PublishError::Unavailable(why)) = publish.await
+            && why.contains("backlog")
+        {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 7, "{refused} of 10 refused for the backlog");
+    // Checked first (the connection was idle) or sent: not published, or unknown.
+    assert!(matches!(
+        first.await,
+        Err(PublishError::Unavailable(_) | PublishError::Unknown(_))
+    ));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    redis.resume();
+}

@@ -11,6 +11,7 @@
 //! come by its deadline, or whose connection broke, may have been applied (`Unknown`).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,8 @@ pub(crate) struct RedisLog {
 struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
+    /// Commands the writer has in flight (noted each time it looks for work).
+    in_flight: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -81,6 +84,7 @@ impl RedisLog {
         let shared = Arc::new(Shared {
             queue: Mutex::default(),
             ready: Condvar::new(),
+            in_flight: AtomicUsize::new(0),
         });
         let writer = Writer {
             shared: Arc::clone(&shared),
@@ -130,7 +134,8 @@ impl Log for RedisLog {
         let jobs: Vec<Job> = appends.iter().map(|a| self.job(a, deadline)).collect();
         let pending: Vec<Arc<Pending>> = jobs.iter().map(|j| Arc::clone(&j.pending)).collect();
         let mut queue = self.shared.lock();
-        if queue.jobs.len() + jobs.len() > self.backlog {
+        let in_flight = self.shared.in_flight.load(Ordering::Relaxed);
+        if queue.jobs.len() + in_flight + jobs.len() > self.backlog {
             drop(queue);
             tracing::warn!(
                 backlog = self.backlog,
@@ -205,6 +210,9 @@ impl Writer {
 
     /// Waits for something to do; fails queued jobs whose deadline passed (never sent).
     fn next_work(&mut self) -> Work {
+        self.shared
+            .in_flight
+            .store(self.in_flight.len(), Ordering::Relaxed);
         let mut queue = self.shared.lock();
         loop {
             let now = Instant::now();
