@@ -173,6 +173,7 @@ mod ring;
 mod stats;
 mod store;
 mod subscription;
+mod sync;
 #[cfg(test)]
 mod testing;
 

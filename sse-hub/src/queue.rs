@@ -5,8 +5,7 @@
 //! the stream merges both by `order`.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::Waker;
 use std::time::SystemTime;
 
@@ -15,6 +14,7 @@ use sse_core::EncodedEvent;
 use crate::id::ConnectionId;
 use crate::ring::Item;
 use crate::store::Topic;
+use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, Ordering};
 
 /// Why a subscription's stream ended (or will, once its queue is drained).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

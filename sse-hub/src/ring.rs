@@ -10,12 +10,12 @@
 //! carry an `order`, given under the hub's lock, by which a subscription merges them.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 
 use sse_core::EncodedEvent;
 
 use crate::id::{ConnectionId, EventId};
+use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, OnceLock, Ordering, fence};
 
 /// An event on its way to a subscriber, from a ring or from its own queue.
 #[derive(Debug, Clone)]
@@ -134,7 +134,7 @@ impl Ring {
     /// lock, so that no push falls between its replay and this place.
     pub(crate) fn place(&self) -> Place {
         let blocks = self.blocks();
-        let pos = self.tail.load(Ordering::SeqCst);
+        let pos = self.tail.load(Ordering::Acquire);
         // The newest block: `pos` is in it, or just after it.
         Place {
             block: blocks.back().map(Arc::clone),
@@ -145,7 +145,7 @@ impl Ring {
     /// The position the next event will have. Ordered with the publisher's store (see
     /// [`push`](Self::push)).
     pub(crate) fn tail(&self) -> u64 {
-        self.tail.load(Ordering::SeqCst)
+        self.tail.load(Ordering::Acquire)
     }
 
     /// Adds `item` for every reader but `except`, forgetting the oldest block once the
@@ -153,7 +153,7 @@ impl Ring {
     /// `order`.
     pub(crate) fn push(&self, item: Item, except: Box<[ConnectionId]>) {
         let mut blocks = self.blocks();
-        let pos = self.tail.load(Ordering::SeqCst);
+        let pos = self.tail.load(Ordering::Acquire);
         let last = match blocks.back() {
             Some(last) if pos < last.end() => Arc::clone(last),
             previous => {
@@ -173,13 +173,24 @@ impl Ring {
         while blocks.len() > 1 && blocks.front().is_some_and(|b| b.end() <= keep_from) {
             blocks.pop_front();
         }
+        // `pos` is in `last` (made for it if it was not) and was never filled: the tail
+        // moves past each position once, under the lock. Were it otherwise, the readers at
+        // `pos` would see a hole below the tail and end as lagged ([`Self::written`]).
         let at = usize::try_from(pos - last.start).unwrap_or(usize::MAX);
-        if let Some(slot) = last.entries.get(at) {
-            let _ = slot.set(Entry { item, except });
+        let filled = last
+            .entries
+            .get(at)
+            .is_some_and(|slot| slot.set(Entry { item, except }).is_ok());
+        if !filled {
+            tracing::error!(
+                pos,
+                "SSE hub: a ring position could not be filled; its readers end as lagged"
+            );
         }
-        // SeqCst: a subscriber that then announces it waits and reads the tail again
-        // cannot miss this event while the publisher misses its announcement.
-        self.tail.store(pos + 1, Ordering::SeqCst);
+        // Release: readers that see the new tail see the event. (With the fence in
+        // `take_sweep`: a stream that waits cannot miss this event while the publisher
+        // misses its announcement.)
+        self.tail.store(pos + 1, Ordering::Release);
     }
 
     /// Moves `place` to the next event for `reader` (past events that are not for it), and
@@ -190,30 +201,55 @@ impl Ring {
         }
         loop {
             let Some(block) = &place.block else {
-                match self.first.get().map(Weak::upgrade) {
-                    None => return Peek::Empty,
-                    Some(None) => return Peek::Lagged,
-                    first => place.block = first.flatten(),
+                match self.follow(&self.first, place) {
+                    Ok(first) => place.block = Some(first),
+                    Err(peek) => return peek,
                 }
                 continue;
             };
             let offset = usize::try_from(place.pos - block.start).unwrap_or(usize::MAX);
             let Some(slot) = block.entries.get(offset) else {
-                match block.next.get().map(Weak::upgrade) {
-                    None => return Peek::Empty,
-                    Some(None) => return Peek::Lagged,
-                    next => place.block = next.flatten(),
+                match self.follow(&block.next, place) {
+                    Ok(next) => place.block = Some(next),
+                    Err(peek) => return peek,
                 }
                 continue;
             };
-            let Some(entry) = slot.get() else {
-                return Peek::Empty;
+            let entry = match slot.get() {
+                Some(entry) => entry,
+                None if !self.written(place) => return Peek::Empty,
+                // Filled before the tail moved past `pos`: seen now, or lost.
+                None => match slot.get() {
+                    Some(entry) => entry,
+                    None => return Peek::Lagged,
+                },
             };
             if !entry.except.contains(&reader) {
                 return Peek::Next(entry.item.order);
             }
             place.pos += 1;
         }
+    }
+
+    /// The block a link leads to (the first block, or the next one), to read `place` in:
+    /// `Empty` if there is none yet, `Lagged` if it was forgotten.
+    fn follow(&self, link: &OnceLock<Weak<Block>>, place: &Place) -> Result<Arc<Block>, Peek> {
+        let weak = match link.get() {
+            Some(weak) => weak,
+            None if !self.written(place) => return Err(Peek::Empty),
+            // Linked before the tail moved past `place`: seen now, or lost.
+            None => link.get().ok_or(Peek::Lagged)?,
+        };
+        weak.upgrade().ok_or(Peek::Lagged)
+    }
+
+    /// Whether the tail has moved past `place` (found empty a moment ago). The publisher
+    /// fills a position, and links its block, before it moves the tail past it: so the
+    /// reader looks again and finds the event. Were it still missing, the reader would wait
+    /// for an event that never comes, or spin (the tail says there is one): it has lost
+    /// the event, so it lags instead, and resumes from the history.
+    fn written(&self, place: &Place) -> bool {
+        self.tail.load(Ordering::Acquire) > place.pos
     }
 
     /// Takes the event [`peek`](Self::peek) found at `place` (the event's refcount), and
@@ -242,15 +278,21 @@ impl Ring {
         self.notices.load(Ordering::SeqCst)
     }
 
-    /// Asks the next push to look for waiting subscribers (a subscription is about to wait;
-    /// it reads the tail again after this).
+    /// Asks the next push to look for waiting subscribers (a subscription is about to wait:
+    /// after this it issues `fence(SeqCst)` and reads the tails again).
     pub(crate) fn ask_sweep(&self) {
-        self.sweep.store(true, Ordering::SeqCst);
+        self.sweep.store(true, Ordering::Release);
     }
 
     /// Whether a subscription asked for a sweep since the last one (after a push).
+    ///
+    /// The wake-up protocol is a Dekker pair: the publisher moves the tail, then reads
+    /// `sweep`; a waiting stream sets `sweep`, then reads the tail. The `fence(SeqCst)` on
+    /// both sides (here, and in the stream's wait) forbids both reading the old value: the
+    /// stream sees the event, or the publisher sees it waits and wakes it.
     pub(crate) fn take_sweep(&self) -> bool {
-        self.sweep.load(Ordering::SeqCst) && self.sweep.swap(false, Ordering::SeqCst)
+        fence(Ordering::SeqCst);
+        self.sweep.load(Ordering::Relaxed) && self.sweep.swap(false, Ordering::Acquire)
     }
 
     /// Events from `pos` on (some may be for other readers).
@@ -378,5 +420,18 @@ mod tests {
             (0, 1),
             "nothing skipped"
         );
+    }
+
+    #[test]
+    fn a_hole_below_the_tail_is_a_lag_not_an_endless_wait() {
+        let ring = Ring::new(8);
+        let me = ConnectionId(1);
+        let mut place = ring.place();
+        ring.push(item(1), Box::new([]));
+        assert_eq!(read(&ring, &mut place, me), Ok(Some(1)));
+        // The tail moves past a position nobody filled (the publisher never does that):
+        // the reader lags and resumes from the history, instead of waiting or spinning.
+        ring.tail.store(3, Ordering::Release);
+        assert_eq!(ring.peek(&mut place, me), Peek::Lagged);
     }
 }

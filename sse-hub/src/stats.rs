@@ -1,10 +1,10 @@
 //! What the hub counts ([`Stats`]) and knows of each connection ([`ConnectionInfo`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use crate::id::ConnectionId;
 use crate::store::Topic;
+use crate::sync::{AtomicU64, Ordering};
 
 /// The hub's counters, shared with its subscriptions.
 #[derive(Debug, Default)]

@@ -14,6 +14,7 @@ use crate::id::{ConnectionId, EventId};
 use crate::queue::{End, EndReason, NOTE_EVERY, Slot};
 use crate::ring::{Item, Peek, Place, Ring};
 use crate::store::Topic;
+use crate::sync::{Ordering, fence};
 
 /// Where a subscription reads one of its topics' rings.
 #[derive(Debug)]
@@ -315,7 +316,11 @@ impl<M: Send + Sync + 'static> Subscription<M> {
         for cursor in self.cursors.iter() {
             cursor.ring.ask_sweep();
         }
-        self.cursors.iter().any(|c| c.ring.tail() != c.pos())
+        // The other half of the Dekker pair in `Ring::take_sweep`.
+        fence(Ordering::SeqCst);
+        // Past where it read (it may have read an event before it saw the tail move past
+        // it: that is not new, and looking again would spin until it does).
+        self.cursors.iter().any(|c| c.ring.tail() > c.pos())
     }
 
     /// Whether the client already has `item` (seen on another server).

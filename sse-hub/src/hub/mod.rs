@@ -8,8 +8,7 @@ mod subscribe;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use sse_core::Event;
@@ -22,6 +21,7 @@ use crate::memory::MemoryStore;
 use crate::queue::EndReason;
 use crate::stats::{ConnectionInfo, Counters, Stats};
 use crate::store::{Store, Topic};
+use crate::sync::{AtomicBool, Mutex};
 
 #[cfg(feature = "redis")]
 pub(crate) use send::Append;

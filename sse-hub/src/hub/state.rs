@@ -3,8 +3,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,7 @@ use crate::queue::{EndReason, Pushed, Slot};
 use crate::ring::{Item, Ring};
 use crate::stats::Counters;
 use crate::store::{Entry, Store, Topic};
+use crate::sync::{MutexGuard, Ordering};
 
 /// Everything behind the hub's lock.
 pub(crate) struct State<M> {
