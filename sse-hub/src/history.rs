@@ -311,7 +311,6 @@ impl History {
     }
 
     /// Forgets everything, and that anything was ever kept (a new log).
-    #[cfg(feature = "redis")]
     pub(crate) fn clear(&mut self) {
         self.topics.clear();
         self.oldest.clear();

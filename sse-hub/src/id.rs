@@ -107,6 +107,12 @@ impl ConnectionId {
     pub const fn get(self) -> u64 {
         self.0
     }
+
+    /// The id whose number is `n` ([`get`](Self::get)): for a [`Backplane`](crate::Backplane)
+    /// that carries a [`LogEvent`](crate::LogEvent)'s exclusions back to their hub.
+    pub const fn new(n: u64) -> Self {
+        ConnectionId(n)
+    }
 }
 
 impl fmt::Display for ConnectionId {

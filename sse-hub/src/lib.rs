@@ -157,11 +157,13 @@
 //! faults against a real `redis-server`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backplane;
 mod config;
 mod error;
 mod history;
 mod hub;
 mod id;
+mod log_store;
 mod memory;
 mod message;
 mod pending;
@@ -177,6 +179,7 @@ mod sync;
 #[cfg(test)]
 mod testing;
 
+pub use backplane::{Append, Appending, Backplane, BackplaneError, Feed, LogEvent, Snapshot};
 pub use config::Config;
 pub use error::{FinalEventError, PublishError, SubscribeError};
 pub use history::HistoryUsage;

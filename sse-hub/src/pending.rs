@@ -13,8 +13,8 @@ use std::time::Instant;
 use crate::error::PublishError;
 use crate::id::EventId;
 
-/// One append's outcome, in the making. (Only a shared log's writer completes one: without
-/// feature `redis` there is none.)
+/// One append's outcome, in the making (a backplane completes it through
+/// [`Appending`](crate::Appending)).
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     inner: Mutex<Inner>,
@@ -28,7 +28,6 @@ struct Inner {
 }
 
 #[derive(Debug, Default)]
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 enum Stage {
     /// Waiting for the writer: not sent.
     #[default]
@@ -43,7 +42,6 @@ enum Stage {
     Taken,
 }
 
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 impl Pending {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())

@@ -71,8 +71,8 @@ impl fmt::Display for ResetReason {
 /// Where a hub's ids come from and its history is kept.
 ///
 /// The hub calls every method while holding its lock, in publish order, so a store needs
-/// no locking of its own. A store other than [`MemoryStore`](crate::MemoryStore) (a shared
-/// log, for several servers) keeps the same public API of the hub.
+/// no locking of its own. It serves one hub: for several servers sharing one order and
+/// one history, see [`Backplane`](crate::Backplane).
 pub trait Store: Send + 'static {
     /// The id for the next event (monotonic within the store's epoch).
     fn next_id(&mut self) -> EventId;
@@ -83,26 +83,6 @@ pub trait Store: Send + 'static {
     /// Keeps `entry` as the newest event of its topic, forgetting what the history bounds
     /// no longer allow.
     fn keep(&mut self, entry: Entry);
-
-    /// Notes that `id` was given by a shared log (the latest delivered so far). Stores that
-    /// give ids themselves ignore it.
-    fn keep_id(&mut self, id: EventId) {
-        let _ = id;
-    }
-
-    /// Whether `id`, newer than anything delivered here, may still arrive: a shared log
-    /// gave it, and this hub's tail has not caught up yet. The subscriber then skips what
-    /// arrives up to it. Stores that give ids themselves answer no.
-    fn ahead(&self, id: EventId) -> bool {
-        let _ = id;
-        false
-    }
-
-    /// The shared log lost its events: forget the history; the next ids follow `from`.
-    /// Stores that give ids themselves ignore it.
-    fn restart(&mut self, from: EventId) {
-        let _ = from;
-    }
 
     /// Appends the newest `max` kept events of `topic` to `out`, oldest first (none by
     /// default).

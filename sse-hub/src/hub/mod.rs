@@ -13,19 +13,18 @@ use std::time::Instant;
 
 use sse_core::Event;
 
+use crate::backplane::{Backplane, BackplaneError, Deliver, Feed};
 use crate::config::{Config, final_event};
 use crate::error::FinalEventError;
 use crate::history::HistoryUsage;
 use crate::id::{ConnectionId, EventId};
+use crate::log_store::{Kept, LogStore};
 use crate::memory::MemoryStore;
 use crate::queue::EndReason;
 use crate::stats::{ConnectionInfo, Counters, Stats};
 use crate::store::{Store, Topic};
 use crate::sync::{AtomicBool, Mutex};
 
-#[cfg(feature = "redis")]
-pub(crate) use send::Append;
-pub(crate) use send::Log;
 use state::State;
 
 /// Broadcasts events to many subscribers by topic, with bounded queues and replay.
@@ -80,8 +79,8 @@ pub(crate) struct Shared<M> {
     config: Config,
     counters: Arc<Counters>,
     state: Mutex<State<M>>,
-    /// A shared log that assigns ids and feeds this hub through a tail (several servers).
-    log: Option<Box<dyn Log>>,
+    /// A shared log that assigns ids and feeds this hub (several servers).
+    backplane: Option<Box<dyn Backplane>>,
     /// Closed: set under the state's lock, read without it by publishers on a log.
     closed: AtomicBool,
     /// The hub's clock starts here ([`now`](Self::now)).
@@ -98,17 +97,38 @@ impl<M: Send + Sync + 'static> Hub<M> {
     /// A hub keeping its ids and history in `store`. The store's own bounds apply; the
     /// config's history settings are for the default store.
     pub fn new_with_store(config: Config, store: impl Store) -> Self {
-        Self::from_parts(config, Box::new(store), None)
+        Self::from_parts(config, Kept::Store(Box::new(store)), None)
     }
 
-    /// A hub on `store`, fed by `log` if there is one.
-    pub(crate) fn from_parts(
+    /// A hub on a shared log that several hubs (servers) publish to and deliver from: every
+    /// hub on it delivers every event, in the log's order, with the log's ids, and replays
+    /// from its history (which the config's history settings bound here). The public API
+    /// is the same as in memory. See [`Backplane`] for what a backplane does, and
+    /// `new_with_redis` (feature `redis`) for Redis Streams.
+    ///
+    /// # Errors
+    ///
+    /// When the backplane cannot open its log, or start delivering it.
+    pub fn new_with_backplane(
         config: Config,
-        store: Box<dyn Store>,
-        log: Option<Box<dyn Log>>,
-    ) -> Self {
+        mut backplane: impl Backplane,
+    ) -> Result<Self, BackplaneError> {
+        let snapshot = backplane.open(config.history_len())?;
+        let kept = Kept::Log(Box::new(LogStore::open(snapshot, config.history_bounds())));
+        let hub = Self::from_parts(config, kept, Some(Box::new(backplane)));
+        let shared: Arc<dyn Deliver> = hub.shared.clone();
+        let feed = Feed::new(Arc::downgrade(&shared));
+        drop(shared);
+        if let Some(backplane) = &hub.shared.backplane {
+            backplane.start(feed)?;
+        }
+        Ok(hub)
+    }
+
+    /// A hub on `kept`, fed by `backplane` if there is one.
+    fn from_parts(config: Config, kept: Kept, backplane: Option<Box<dyn Backplane>>) -> Self {
         let state = State {
-            store,
+            store: kept,
             topics: HashMap::new(),
             connections: HashMap::new(),
             next_connection: 0,
@@ -119,17 +139,11 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 config,
                 counters: Arc::default(),
                 state: Mutex::new(state),
-                log,
+                backplane,
                 closed: AtomicBool::new(false),
                 started: Instant::now(),
             }),
         }
-    }
-
-    /// A handle that does not keep the hub alive (the log's tail holds one).
-    #[cfg(feature = "redis")]
-    pub(crate) fn downgrade(&self) -> std::sync::Weak<Shared<M>> {
-        Arc::downgrade(&self.shared)
     }
 
     /// The configuration.

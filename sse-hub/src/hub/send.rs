@@ -4,55 +4,31 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sse_core::{EncodedEvent, Event, IntoEvent};
+use sse_core::{Event, IntoEvent};
 
 use super::state::wake_all;
-#[cfg(feature = "redis")]
 use super::subscribe::reset_event;
 use super::{Hub, Shared};
+use crate::backplane::{Append, Appending, Deliver, LogEvent};
 use crate::error::PublishError;
-use crate::id::{ConnectionId, EventId};
+use crate::id::EventId;
 use crate::message::{Message, Target};
-use crate::pending::Pending;
 use crate::publish::Publish;
-#[cfg(feature = "redis")]
 use crate::queue::Pushed;
-#[cfg(feature = "redis")]
 use crate::ring::Item;
 use crate::stats::Counters;
-#[cfg(feature = "redis")]
 use crate::store::ResetReason;
-use crate::store::Topic;
 
-/// A shared, ordered log of published events (Redis Streams): it assigns their ids, and
-/// a tail of its own delivers them to every hub on it ([`Shared::deliver_from_log`]).
-pub(crate) trait Log: Send + Sync + 'static {
-    /// Starts appending `appends`, in order; each gets its own outcome, completed by the
-    /// log within [`timeout`](Self::timeout).
-    fn append(&self, appends: Vec<Append>) -> Vec<Arc<Pending>>;
-
-    /// How long a publish waits for the log.
-    fn timeout(&self) -> Duration;
-}
-
-/// An event for the shared log, encoded without an id. (Only a shared log reads it: none
-/// is built without one.)
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-pub(crate) struct Append {
-    pub(crate) topic: Topic,
-    pub(crate) event: EncodedEvent,
-    /// Its coalescing key.
-    pub(crate) key: Option<Arc<str>>,
-    /// Connections of this hub that must not get it.
-    pub(crate) except: Vec<ConnectionId>,
-    /// Stored at most once under this key.
-    pub(crate) idempotency_key: Option<Arc<str>>,
+/// An event for the shared log, encoded without an id, and its idempotency key.
+struct ForLog {
+    event: LogEvent,
+    idempotency_key: Option<Arc<str>>,
 }
 
 /// A message published here, or ready for the shared log.
 enum Prepared {
     Done(Result<EventId, PublishError>),
-    Append(Append),
+    Append(ForLog),
 }
 
 impl<M: Send + Sync + 'static> Hub<M> {
@@ -138,9 +114,9 @@ impl<M: Send + Sync + 'static> Hub<M> {
     fn deadline(&self) -> Instant {
         let timeout = self
             .shared
-            .log
+            .backplane
             .as_ref()
-            .map_or(Duration::ZERO, |log| log.timeout());
+            .map_or(Duration::ZERO, |backplane| backplane.timeout());
         Instant::now() + timeout
     }
 
@@ -155,18 +131,36 @@ impl<M: Send + Sync + 'static> Hub<M> {
         }
     }
 
-    /// Hands `appends` to the shared log, in order.
-    fn append(&self, appends: Vec<Append>) -> Vec<Publish> {
-        let Some(log) = &self.shared.log else {
+    /// Hands `events` to the shared log, in order.
+    fn append(&self, events: Vec<ForLog>) -> Vec<Publish> {
+        let Some(backplane) = &self.shared.backplane else {
             return Vec::new();
         };
-        if appends.is_empty() {
+        if events.is_empty() {
             return Vec::new();
         }
-        log.append(appends)
+        let deadline = Instant::now() + backplane.timeout();
+        let mut publishes = Vec::with_capacity(events.len());
+        let appends = events
             .into_iter()
-            .map(|pending| Publish::waiting(pending, Arc::clone(&self.shared.counters)))
-            .collect()
+            .map(
+                |ForLog {
+                     event,
+                     idempotency_key,
+                 }| {
+                    let (outcome, pending) = Appending::new();
+                    publishes.push(Publish::waiting(pending, Arc::clone(&self.shared.counters)));
+                    Append {
+                        event,
+                        idempotency_key,
+                        deadline,
+                        outcome,
+                    }
+                },
+            )
+            .collect();
+        backplane.append(appends);
+        publishes
     }
 
     /// Publishes `message` here, or makes it ready for the shared log (which gives the id
@@ -184,7 +178,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
             Ok(event) => event,
             Err(error) => return Prepared::Done(Err(error.into())),
         };
-        if let (Some(_), Some(except)) = (&self.shared.log, target.kept_except()) {
+        if let (Some(_), Some(except)) = (&self.shared.backplane, target.kept_except()) {
             if self.is_closed() {
                 return Prepared::Done(Err(PublishError::Closed));
             }
@@ -195,11 +189,10 @@ impl<M: Send + Sync + 'static> Hub<M> {
                 return Prepared::Done(Err(PublishError::IdempotencyKeyTooLong));
             }
             return match event.without_id().to_encoded() {
-                Ok(event) => Prepared::Append(Append {
-                    topic: Arc::from(topic),
-                    event,
-                    key,
-                    except: except.to_vec(),
+                Ok(event) => Prepared::Append(ForLog {
+                    event: LogEvent::new(topic, event)
+                        .with_coalescing_key(key)
+                        .with_except(except.to_vec()),
                     idempotency_key,
                 }),
                 Err(error) => Prepared::Done(Err(error.into())),
@@ -223,7 +216,7 @@ impl<M: Send + Sync + 'static> Hub<M> {
         let id = state.store.next_id();
         let encoded =
             id.with_text(|id| -> Result<_, PublishError> { Ok(event.with_id(id)?.to_encoded()?) })?;
-        let keep = target.is_kept() && self.shared.log.is_none();
+        let keep = target.is_kept() && self.shared.backplane.is_none();
         let wake = self
             .shared
             .deliver(&mut state, id, topic, encoded, target, key, keep);
@@ -234,20 +227,12 @@ impl<M: Send + Sync + 'static> Hub<M> {
     }
 }
 
-impl<M> Shared<M> {
-    /// Delivers an event the log's tail read: it gets its id here, once for every local
+impl<M: Send + Sync + 'static> Deliver for Shared<M> {
+    /// Delivers an event the log's feed read: it gets its id here, once for every local
     /// subscriber, and is kept for replay.
-    #[cfg(feature = "redis")]
-    pub(crate) fn deliver_from_log(
-        &self,
-        id: EventId,
-        topic: &str,
-        event: &EncodedEvent,
-        key: Option<Arc<str>>,
-        except: Vec<ConnectionId>,
-    ) {
-        let event = match id.with_text(|text| event.with_id(text)) {
-            Ok(event) => event,
+    fn deliver(&self, id: EventId, event: &LogEvent) {
+        let encoded = match id.with_text(|text| event.event.with_id(text)) {
+            Ok(encoded) => encoded,
             Err(error) => {
                 tracing::error!(%error, %id, "SSE event from the log could not take its id");
                 return;
@@ -255,20 +240,20 @@ impl<M> Shared<M> {
         };
         let mut state = self.state();
         state.store.keep_id(id);
-        let target = if except.is_empty() {
+        let target = if event.except.is_empty() {
             Target::All
         } else {
-            Target::AllExcept(except)
+            Target::AllExcept(event.except.clone())
         };
-        let wake = self.deliver(&mut state, id, topic, event, &target, key, true);
+        let key = event.coalescing_key.clone();
+        let wake = self.deliver(&mut state, id, &event.topic, encoded, &target, key, true);
         drop(state);
         wake_all(wake);
     }
 
     /// The log lost events this hub had not all delivered (it came back empty): every
     /// subscriber gets a reset event, and the history starts again from `from`.
-    #[cfg(feature = "redis")]
-    pub(crate) fn log_lost(&self, from: EventId) {
+    fn lost(&self, from: EventId) {
         let mut state = self.state();
         state.store.restart(from);
         let Some(reset) = reset_event(&self.config, from, ResetReason::HistoryGone) else {
@@ -293,5 +278,9 @@ impl<M> Shared<M> {
             subscribers = reached,
             "SSE log lost events: reset event sent to every subscriber"
         );
+    }
+
+    fn is_closed(&self) -> bool {
+        Shared::is_closed(self)
     }
 }

@@ -11,16 +11,17 @@ use sse_core::EncodedEvent;
 
 use super::Shared;
 use crate::id::{ConnectionId, EventId};
+use crate::log_store::Kept;
 use crate::message::Target;
 use crate::queue::{EndReason, Pushed, Slot};
 use crate::ring::{Item, Ring};
 use crate::stats::Counters;
-use crate::store::{Entry, Store, Topic};
+use crate::store::{Entry, Topic};
 use crate::sync::{MutexGuard, Ordering};
 
 /// Everything behind the hub's lock.
 pub(crate) struct State<M> {
-    pub(super) store: Box<dyn Store>,
+    pub(super) store: Kept,
     pub(super) topics: HashMap<Topic, Subscribers<M>>,
     pub(super) connections: HashMap<ConnectionId, Arc<Slot<M>>>,
     pub(super) next_connection: u64,

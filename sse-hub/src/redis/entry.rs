@@ -11,37 +11,26 @@ use bytes::Bytes;
 use redis::Value;
 use sse_core::EncodedEvent;
 
-use crate::hub::Append;
+use crate::backplane::LogEvent;
 use crate::id::{ConnectionId, EventId};
 
 /// One entry of the stream, read.
 pub(crate) enum LogEntry {
     /// An event.
-    Event(Read),
+    Event(LogEvent),
     /// The marker that starts a generation.
     Start,
     /// Not written by a hub (or corrupt).
     Foreign,
 }
 
-/// An event entry.
-pub(crate) struct Read {
-    pub(crate) topic: String,
-    pub(crate) event: EncodedEvent,
-    pub(crate) key: Option<Arc<str>>,
-    pub(crate) except: Vec<ConnectionId>,
-}
-
 /// An entry: its id and its fields, as Redis sent them.
 pub(crate) type RawEntry = (Value, Value);
 
-/// The fields of `append`'s entry; `except` is [`exclusions`] of it.
-pub(crate) fn fields<'a>(append: &'a Append, except: &'a str) -> Vec<(&'static str, &'a [u8])> {
-    let mut fields = vec![
-        ("t", append.topic.as_bytes()),
-        ("e", append.event.as_bytes()),
-    ];
-    if let Some(key) = &append.key {
+/// The fields of `event`'s entry; `except` is [`exclusions`] of it.
+pub(crate) fn fields<'a>(event: &'a LogEvent, except: &'a str) -> Vec<(&'static str, &'a [u8])> {
+    let mut fields = vec![("t", event.topic.as_bytes()), ("e", event.event.as_bytes())];
+    if let Some(key) = &event.coalescing_key {
         fields.push(("k", key.as_bytes()));
     }
     if !except.is_empty() {
@@ -50,12 +39,12 @@ pub(crate) fn fields<'a>(append: &'a Append, except: &'a str) -> Vec<(&'static s
     fields
 }
 
-/// The `x` field of `append` for `instance` (empty if it excludes no one).
-pub(crate) fn exclusions(append: &Append, instance: u64) -> String {
-    if append.except.is_empty() {
+/// The `x` field of `event` for `instance` (empty if it excludes no one).
+pub(crate) fn exclusions(event: &LogEvent, instance: u64) -> String {
+    if event.except.is_empty() {
         return String::new();
     }
-    let ids: Vec<String> = append.except.iter().map(|c| c.get().to_string()).collect();
+    let ids: Vec<String> = event.except.iter().map(|c| c.get().to_string()).collect();
     format!("{instance}:{}", ids.join(","))
 }
 
@@ -100,12 +89,7 @@ pub(crate) fn decode_entry((_, fields): &RawEntry, instance: u64) -> LogEntry {
     let Value::Array(fields) = fields else {
         return LogEntry::Foreign;
     };
-    let mut read = Read {
-        topic: String::new(),
-        event: EncodedEvent::keep_alive(),
-        key: None,
-        except: Vec::new(),
-    };
+    let mut read = LogEvent::new("", EncodedEvent::keep_alive());
     let mut has_event = false;
     for pair in fields.chunks(2) {
         let [name, value] = pair else {
@@ -116,7 +100,9 @@ pub(crate) fn decode_entry((_, fields): &RawEntry, instance: u64) -> LogEntry {
         };
         let ok = match name.as_slice() {
             b"g" if fields.len() == 2 => return LogEntry::Start,
-            b"t" => text(value).map(|topic| read.topic = topic).is_some(),
+            b"t" => text(value)
+                .map(|topic| read.topic = Arc::from(topic))
+                .is_some(),
             b"e" => bytes(value)
                 .and_then(|value| EncodedEvent::from_encoded(Bytes::from(value)).ok())
                 .map(|event| {
@@ -125,7 +111,7 @@ pub(crate) fn decode_entry((_, fields): &RawEntry, instance: u64) -> LogEntry {
                 })
                 .is_some(),
             b"k" => text(value)
-                .map(|key| read.key = Some(Arc::from(key)))
+                .map(|key| read.coalescing_key = Some(Arc::from(key)))
                 .is_some(),
             b"x" => text(value)
                 .map(|field| read.except = excluded(&field, instance))
@@ -223,7 +209,7 @@ mod tests {
             panic!("an event");
         };
         assert_eq!(
-            (read.topic.as_str(), read.key.as_deref()),
+            (&*read.topic, read.coalescing_key.as_deref()),
             ("news", Some("job"))
         );
         assert_eq!(entry_id(&ours), Some(EventId::new(5, 1)));
@@ -246,14 +232,11 @@ mod tests {
 
     #[test]
     fn an_append_becomes_fields_a_reader_reads_back() {
-        let append = Append {
-            topic: Arc::from("chat"),
-            event: EncodedEvent::from_encoded(Bytes::from_static(b"data: hi\n\n"))
-                .expect("one event"),
-            key: None,
-            except: vec![ConnectionId(4)],
-            idempotency_key: None,
-        };
+        let append = LogEvent::new(
+            "chat",
+            EncodedEvent::from_encoded(Bytes::from_static(b"data: hi\n\n")).expect("one event"),
+        )
+        .with_except(vec![ConnectionId(4)]);
         let except = exclusions(&append, 9);
         let fields = fields(&append, &except);
         let flat: Vec<String> = fields

@@ -18,14 +18,15 @@
 
 mod entry;
 mod script;
-mod store;
 mod tail;
 mod writer;
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use redis::{Client, Connection};
 
+use crate::backplane::{Append, Backplane, BackplaneError, Feed, Snapshot};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::memory::random_epoch;
@@ -117,55 +118,103 @@ impl Redis {
 }
 
 /// Why a hub could not start on Redis.
-#[derive(Debug)]
-pub struct RedisError(redis::RedisError);
-
-impl std::fmt::Display for RedisError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redis backplane: {}", self.0)
-    }
-}
-
-impl std::error::Error for RedisError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
+pub type RedisError = BackplaneError;
 
 impl<M: Send + Sync + 'static> Hub<M> {
     /// A hub on a Redis Streams backplane: every hub on the same Redis and key delivers
     /// every event, in one order, with the same ids, and replays from the shared history
     /// (the config's history length bounds the stream). The public API is the same as
     /// in memory; see the [crate docs](crate#redis) for what happens on failures. Needs
-    /// Redis 7 or later.
+    /// Redis 7 or later. [`Hub::new_with_backplane`] on Redis.
     ///
     /// # Errors
     ///
     /// When Redis cannot be reached now.
     pub fn new_with_redis(config: Config, redis: Redis) -> Result<Self, RedisError> {
-        let client = Client::open(redis.url.as_str()).map_err(RedisError)?;
-        let mut connection = redis.connect(&client).map_err(RedisError)?;
-        let sha: String = script::load().query(&mut connection).map_err(RedisError)?;
-        let keys = Keys::new(&redis.key, config.history_len(), redis.once_ttl);
-        let loaded = tail::load(&mut connection, &keys, &sha, &config).map_err(RedisError)?;
+        Hub::new_with_backplane(
+            config,
+            RedisBackplane {
+                redis,
+                opened: None,
+            },
+        )
+    }
+}
+
+/// The Redis Streams backplane: where Redis is, and once opened, the writer and where the
+/// tail starts.
+struct RedisBackplane {
+    redis: Redis,
+    opened: Option<Opened>,
+}
+
+struct Opened {
+    writer: RedisLog,
+    /// Taken when the backplane starts.
+    tail: Mutex<Option<Tail>>,
+}
+
+impl Backplane for RedisBackplane {
+    fn open(&mut self, recent: usize) -> Result<Snapshot, BackplaneError> {
+        let redis = &self.redis;
+        let client = Client::open(redis.url.as_str()).map_err(BackplaneError::new)?;
+        let mut connection = redis.connect(&client).map_err(BackplaneError::new)?;
+        let sha: String = script::load()
+            .query(&mut connection)
+            .map_err(BackplaneError::new)?;
+        let keys = Keys::new(&redis.key, recent, redis.once_ttl);
+        let loaded =
+            tail::load(&mut connection, &keys, &sha, recent).map_err(BackplaneError::new)?;
         let instance = random_epoch();
-        let log = RedisLog::start(client.clone(), &redis, keys.clone(), sha.clone(), instance)
-            .map_err(|e| RedisError(e.into()))?;
-        let hub = Hub::from_parts(config, Box::new(loaded.store), Some(Box::new(log)));
+        let writer = RedisLog::start(client.clone(), redis, keys.clone(), sha.clone(), instance)
+            .map_err(BackplaneError::new)?;
         let tail = Tail {
-            hub: hub.downgrade(),
+            feed: Feed::none(),
             client,
-            redis,
+            redis: redis.clone(),
             keys,
             sha,
-            last: loaded.last,
+            last: loaded.snapshot.last,
             position: loaded.position,
             instance,
         };
+        self.opened = Some(Opened {
+            writer,
+            tail: Mutex::new(Some(tail)),
+        });
+        Ok(loaded.snapshot)
+    }
+
+    fn start(&self, feed: Feed) -> Result<(), BackplaneError> {
+        let tail = self
+            .opened
+            .as_ref()
+            .and_then(|opened| opened.tail.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let Some(mut tail) = tail else {
+            return Err(BackplaneError::new(
+                "started before it was opened, or twice",
+            ));
+        };
+        tail.feed = feed;
         std::thread::Builder::new()
             .name("sse-hub-redis-tail".into())
             .spawn(move || tail.run())
-            .map_err(|e| RedisError(e.into()))?;
-        Ok(hub)
+            .map_err(BackplaneError::new)?;
+        Ok(())
+    }
+
+    fn append(&self, appends: Vec<Append>) {
+        match &self.opened {
+            Some(opened) => opened.writer.append(appends),
+            None => {
+                for append in appends {
+                    append.outcome.failed("the Redis backplane was not opened");
+                }
+            }
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        self.redis.timeout
     }
 }

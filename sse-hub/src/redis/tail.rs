@@ -11,7 +11,6 @@
 //!   tail replaces the generation (atomically, once for all hubs), so ids given twice
 //!   can never be confused.
 
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use redis::{Client, Connection, Value};
@@ -21,10 +20,7 @@ use super::entry::{
     LogEntry, decode_entry, entries_of, entry_id, parse_redis_id, redis_id, stream_entries, text,
 };
 use super::script::{Keys, Mode};
-use super::store::RedisStore;
-use crate::config::Config;
-use crate::history::History;
-use crate::hub::Shared;
+use crate::backplane::{Feed, Snapshot};
 use crate::id::EventId;
 use crate::store::Entry;
 
@@ -35,8 +31,8 @@ const BLOCK: Duration = Duration::from_millis(500);
 const COUNT: usize = 512;
 
 /// Reads the stream into a hub.
-pub(crate) struct Tail<M> {
-    pub(crate) hub: Weak<Shared<M>>,
+pub(crate) struct Tail {
+    pub(crate) feed: Feed,
     pub(crate) client: Client,
     pub(crate) redis: Redis,
     pub(crate) keys: Keys,
@@ -49,20 +45,16 @@ pub(crate) struct Tail<M> {
     pub(crate) instance: u64,
 }
 
-impl<M: Send + Sync + 'static> Tail<M> {
+impl Tail {
     pub(crate) fn run(mut self) {
         let mut connection: Option<Connection> = None;
         let mut down = false;
         let mut pause = Duration::from_millis(50);
-        while let Some(hub) = self.hub.upgrade() {
-            if hub.is_closed() {
-                return;
-            }
+        while self.feed.is_live() {
             let result = match connection.as_mut() {
-                Some(connection) => self.read(connection, &hub),
-                None => self.reconnect(&hub).map(|c| connection = Some(c)),
+                Some(connection) => self.read(connection),
+                None => self.reconnect().map(|c| connection = Some(c)),
             };
-            drop(hub);
             match result {
                 Ok(()) => {
                     if std::mem::take(&mut down) {
@@ -84,20 +76,20 @@ impl<M: Send + Sync + 'static> Tail<M> {
 
     /// A new connection for blocking reads; checks that the stream still holds what this
     /// hub delivered.
-    fn reconnect(&mut self, hub: &Shared<M>) -> redis::RedisResult<Connection> {
+    fn reconnect(&mut self) -> redis::RedisResult<Connection> {
         let mut connection = self.redis.connect(&self.client)?;
         connection.set_read_timeout(Some(BLOCK + self.redis.timeout))?;
         super::script::load().query::<String>(&mut connection)?;
         let generation = self.generation(&mut connection, Mode::Ensure)?;
         if generation != self.last.epoch() {
-            self.new_generation(generation, hub);
+            self.new_generation(generation);
             return Ok(connection);
         }
         let top = last_generated_id(&mut connection, &self.keys)?;
         if top.is_some_and(|top| top.epoch() == generation && top.seq() < self.last.seq()) {
             tracing::warn!(last = %self.last, top = ?top, "SSE: the Redis stream lost events this hub delivered (a failover or a restart that lost writes): a new generation");
             let generation = self.generation(&mut connection, Mode::Renew(generation))?;
-            self.new_generation(generation, hub);
+            self.new_generation(generation);
         }
         Ok(connection)
     }
@@ -108,7 +100,7 @@ impl<M: Send + Sync + 'static> Tail<M> {
     }
 
     /// One blocking read, with the generation checked in the same round trip.
-    fn read(&mut self, connection: &mut Connection, hub: &Shared<M>) -> redis::RedisResult<()> {
+    fn read(&mut self, connection: &mut Connection) -> redis::RedisResult<()> {
         let mut pipe = redis::pipe();
         pipe.add_command(self.keys.generation(&self.sha, Mode::Ensure));
         pipe.cmd("XREAD")
@@ -123,7 +115,7 @@ impl<M: Send + Sync + 'static> Tail<M> {
         let generation = generation_of(&generation)?;
         if generation != self.last.epoch() {
             // What was read is of the old position; read the new generation from its start.
-            self.new_generation(generation, hub);
+            self.new_generation(generation);
             return Ok(());
         }
         for raw in stream_entries(reply) {
@@ -141,20 +133,20 @@ impl<M: Send + Sync + 'static> Tail<M> {
                 }
                 LogEntry::Start => {
                     if id.epoch() != self.last.epoch() {
-                        self.new_generation(id.epoch(), hub);
+                        self.new_generation(id.epoch());
                     }
                 }
                 LogEntry::Event(read) => {
                     if id.epoch() != self.last.epoch() {
-                        self.new_generation(id.epoch(), hub);
+                        self.new_generation(id.epoch());
                     }
                     if id.seq() != self.last.seq() + 1 {
                         let from = EventId::new(id.epoch(), id.seq().saturating_sub(1));
                         tracing::warn!(last = %self.last, next = %id, "SSE: events of the Redis stream were gone before this hub read them");
-                        hub.log_lost(from);
+                        self.feed.lost(from);
                     }
                     self.last = id;
-                    hub.deliver_from_log(id, &read.topic, &read.event, read.key, read.except);
+                    self.feed.deliver(id, &read);
                 }
             }
         }
@@ -162,7 +154,7 @@ impl<M: Send + Sync + 'static> Tail<M> {
     }
 
     /// The stream is in `generation` now: everything before is lost to the subscribers.
-    fn new_generation(&mut self, generation: u64, hub: &Shared<M>) {
+    fn new_generation(&mut self, generation: u64) {
         tracing::warn!(
             old = self.last.epoch(),
             new = generation,
@@ -170,27 +162,25 @@ impl<M: Send + Sync + 'static> Tail<M> {
         );
         self.last = EventId::new(generation, 0);
         self.position = self.last;
-        hub.log_lost(self.last);
+        self.feed.lost(self.last);
     }
 }
 
 /// A hub's start on the stream: the history, and where its tail begins.
 pub(crate) struct Loaded {
-    pub(crate) store: RedisStore,
-    pub(crate) last: EventId,
+    pub(crate) snapshot: Snapshot,
     pub(crate) position: EventId,
 }
 
-/// Loads the live generation's recent history (at most the config's history length).
+/// Loads the live generation's newest `recent` events.
 pub(crate) fn load(
     connection: &mut Connection,
     keys: &Keys,
     sha: &str,
-    config: &Config,
+    recent: usize,
 ) -> redis::RedisResult<Loaded> {
     let reply: Value = keys.generation(sha, Mode::Ensure).query(connection)?;
     let generation = generation_of(&reply)?;
-    let count = config.history_len().max(1);
     // One transaction: the newest id and the entries up to it.
     let (info, entries): (Value, Value) = redis::pipe()
         .atomic()
@@ -202,12 +192,12 @@ pub(crate) fn load(
         .arg("+")
         .arg("-")
         .arg("COUNT")
-        .arg(count)
+        .arg(recent.max(1))
         .query(connection)?;
     let top = top_of(&info);
     let mut entries = entries_of(entries);
     entries.reverse();
-    let mut history = History::new(config.history_bounds());
+    let mut kept = Vec::new();
     let mut first = None;
     let mut last = EventId::new(generation, 0);
     for raw in &entries {
@@ -220,7 +210,7 @@ pub(crate) fn load(
                 first = first.or(Some(id.seq().saturating_sub(1)));
                 last = last.max(id);
                 if let Ok(event) = id.with_text(|text| read.event.with_id(text)) {
-                    history.keep(Entry::new(id, Arc::from(read.topic), event, read.key));
+                    kept.push(Entry::new(id, read.topic, event, read.coalescing_key));
                 }
             }
             LogEntry::Foreign => {}
@@ -230,10 +220,12 @@ pub(crate) fn load(
         last = last.max(top);
     }
     let position = top.map_or(last, |top| top.max(last));
-    let floor = first.unwrap_or(last.seq());
     Ok(Loaded {
-        store: RedisStore::new(last, floor, history),
-        last,
+        snapshot: Snapshot {
+            last,
+            complete_after: first.unwrap_or(last.seq()),
+            recent: kept,
+        },
         position,
     })
 }

@@ -1,7 +1,7 @@
 //! [`RedisLog`]: publishes go to Redis through one writer thread that pipelines them.
 //!
 //! Callers pack their command (in their own thread), queue it with a deadline and wait
-//! (blocking, or as a future) on its [`Pending`]. The writer sends whatever is queued in
+//! (blocking, or as a future) on its [`Appending`]. The writer sends whatever is queued in
 //! one write, keeps up to [`MAX_IN_FLIGHT`] commands in flight on one connection, and
 //! completes each from its own reply, in order. So concurrent publishes share round trips,
 //! and a stalled Redis holds up only the publishes, never the caller's runtime.
@@ -20,9 +20,7 @@ use redis::{Client, Connection, Value};
 use super::Redis;
 use super::entry::{exclusions, fields, parse_redis_id, text};
 use super::script::{Keys, load};
-use crate::error::PublishError;
-use crate::hub::{Append, Log};
-use crate::pending::Pending;
+use crate::backplane::{Append, Appending};
 
 /// Commands sent in one write, at most.
 const MAX_BATCH: usize = 512;
@@ -39,7 +37,6 @@ pub(crate) struct RedisLog {
     keys: Keys,
     sha: String,
     instance: u64,
-    timeout: Duration,
     backlog: usize,
 }
 
@@ -60,7 +57,7 @@ struct Queue {
 
 /// One publish: its packed command, its outcome, and when its caller stops waiting.
 struct Job {
-    pending: Arc<Pending>,
+    outcome: Appending,
     command: Vec<u8>,
     deadline: Instant,
 }
@@ -105,34 +102,30 @@ impl RedisLog {
             keys,
             sha,
             instance,
-            timeout: redis.timeout,
             backlog: redis.backlog,
         })
     }
 
-    fn job(&self, append: &Append, deadline: Instant) -> Job {
-        let except = exclusions(append, self.instance);
+    fn job(&self, append: Append) -> Job {
+        let except = exclusions(&append.event, self.instance);
         let command = self
             .keys
             .publish(
                 &self.sha,
                 append.idempotency_key.as_deref(),
-                fields(append, &except),
+                fields(&append.event, &except),
             )
             .get_packed_command();
         Job {
-            pending: Arc::default(),
+            outcome: append.outcome,
             command,
-            deadline,
+            deadline: append.deadline,
         }
     }
-}
 
-impl Log for RedisLog {
-    fn append(&self, appends: Vec<Append>) -> Vec<Arc<Pending>> {
-        let deadline = Instant::now() + self.timeout;
-        let jobs: Vec<Job> = appends.iter().map(|a| self.job(a, deadline)).collect();
-        let pending: Vec<Arc<Pending>> = jobs.iter().map(|j| Arc::clone(&j.pending)).collect();
+    /// Queues `appends`, in order, unless the backlog is full (then each is refused).
+    pub(crate) fn append(&self, appends: Vec<Append>) {
+        let jobs: Vec<Job> = appends.into_iter().map(|a| self.job(a)).collect();
         let mut queue = self.shared.lock();
         let in_flight = self.shared.in_flight.load(Ordering::Relaxed);
         if queue.jobs.len() + in_flight + jobs.len() > self.backlog {
@@ -142,19 +135,14 @@ impl Log for RedisLog {
                 "SSE publish refused: the Redis backlog is full, nothing acknowledged"
             );
             for job in jobs {
-                job.pending
-                    .fail("the backlog of publishes waiting for Redis is full");
+                job.outcome
+                    .failed("the backlog of publishes waiting for Redis is full");
             }
         } else {
             queue.jobs.extend(jobs);
             drop(queue);
             self.shared.ready.notify_one();
         }
-        pending
-    }
-
-    fn timeout(&self) -> Duration {
-        self.timeout
     }
 }
 
@@ -217,11 +205,11 @@ impl Writer {
         loop {
             let now = Instant::now();
             while let Some(job) = queue.jobs.front() {
-                if job.pending.is_abandoned() {
+                if job.outcome.is_abandoned() {
                     queue.jobs.pop_front();
                 } else if job.deadline <= now {
                     if let Some(job) = queue.jobs.pop_front() {
-                        job.pending.fail("Redis did not take it in time");
+                        job.outcome.failed("Redis did not take it in time");
                     }
                 } else {
                     break;
@@ -243,7 +231,7 @@ impl Writer {
                 None if queued => {
                     // Redis was unreachable a moment ago: refuse at once, not at the deadline.
                     for job in queue.jobs.drain(..) {
-                        job.pending.fail("Redis is unreachable");
+                        job.outcome.failed("Redis is unreachable");
                     }
                     continue;
                 }
@@ -284,7 +272,7 @@ impl Writer {
                 self.retry_at = Instant::now() + self.pause;
                 self.pause = (self.pause * 2).min(Duration::from_secs(1));
                 for job in self.shared.lock().jobs.drain(..) {
-                    job.pending.fail("Redis is unreachable");
+                    job.outcome.failed("Redis is unreachable");
                 }
             }
         }
@@ -308,7 +296,7 @@ impl Writer {
     fn send(&mut self, jobs: Vec<Job>, bytes: &[u8]) {
         let Some(connection) = self.connection.as_mut() else {
             for job in jobs {
-                job.pending.fail("no connection to Redis");
+                job.outcome.failed("no connection to Redis");
             }
             return;
         };
@@ -363,7 +351,7 @@ impl Writer {
                     // this command was not run. Load it again before what comes next.
                     self.reload();
                 }
-                job.pending.complete(outcome(reply));
+                settle(&job.outcome, reply);
                 if self.in_flight.is_empty() {
                     self.idle_since = Some(Instant::now());
                 }
@@ -401,7 +389,7 @@ impl Writer {
             "SSE publishes in flight to Redis have an unknown outcome"
         );
         for job in self.in_flight.drain(..).flatten() {
-            job.pending.fail(why);
+            job.outcome.failed(why);
         }
         self.connection = None;
         self.retry_at = Instant::now();
@@ -415,7 +403,7 @@ fn take_batch(jobs: &mut VecDeque<Job>) -> Work {
     let mut bytes = Vec::new();
     while batch.len() < MAX_BATCH {
         let Some(job) = jobs.pop_front() else { break };
-        if job.pending.claim() {
+        if job.outcome.claim() {
             bytes.extend_from_slice(&job.command);
             batch.push(job);
         }
@@ -427,29 +415,36 @@ fn is_noscript(reply: &Value) -> bool {
     matches!(reply, Value::ServerError(error) if error.code() == "NOSCRIPT")
 }
 
-/// What the script's reply says of a publish: `{id, duplicate}`, or Redis's refusal
-/// (nothing was stored: the script stores nothing before the event).
-fn outcome(reply: Value) -> Result<crate::id::EventId, PublishError> {
+/// Completes a sent publish from the script's reply: `{id, duplicate}`, or Redis's
+/// refusal (nothing was stored: the script stores nothing before the event).
+fn settle(outcome: &Appending, reply: Value) {
     match reply {
-        Value::Array(items) => items
+        Value::Array(items) => match items
             .first()
             .and_then(text)
             .and_then(|id| parse_redis_id(&id))
-            .ok_or_else(|| {
-                PublishError::Unknown("Redis stored it but answered with no id we can read".into())
-            }),
-        Value::ServerError(error) => Err(PublishError::Unavailable(format!(
-            "Redis refused it: {error}"
-        ))),
-        other => Err(PublishError::Unknown(format!(
-            "Redis answered {other:?} instead of an id"
-        ))),
+        {
+            Some(id) => outcome.published(id),
+            None => outcome.failed("Redis stored it but answered with no id we can read"),
+        },
+        Value::ServerError(error) => outcome.refused(&format!("Redis refused it: {error}")),
+        other => outcome.failed(&format!("Redis answered {other:?} instead of an id")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::PublishError;
+    use crate::id::EventId;
+
+    /// What a sent publish that got `reply` resolves to.
+    fn outcome(reply: Value) -> Result<EventId, PublishError> {
+        let (appending, pending) = Appending::new();
+        assert!(appending.claim());
+        settle(&appending, reply);
+        pending.wait(Instant::now())
+    }
 
     #[test]
     fn replies_say_published_refused_or_unknown() {
@@ -459,7 +454,7 @@ mod tests {
         ]);
         assert_eq!(
             outcome(id).ok(),
-            Some(crate::id::EventId::new(4_503_599_627_370_497, 3))
+            Some(EventId::new(4_503_599_627_370_497, 3))
         );
         let refused =
             redis::parse_redis_value(b"-OOM command not allowed\r\n").expect("an error reply");
@@ -476,17 +471,22 @@ mod tests {
     #[test]
     fn a_batch_skips_abandoned_jobs_and_claims_the_rest() {
         let deadline = Instant::now() + Duration::from_secs(1);
-        let job = |command: &[u8]| Job {
-            pending: Arc::default(),
-            command: command.to_vec(),
-            deadline,
+        let mut callers = Vec::new();
+        let mut job = |command: &[u8]| {
+            let (outcome, pending) = Appending::new();
+            callers.push(pending);
+            Job {
+                outcome,
+                command: command.to_vec(),
+                deadline,
+            }
         };
         let mut jobs: VecDeque<Job> = [job(b"a"), job(b"b"), job(b"c")].into();
-        jobs[1].pending.abandon();
+        callers[1].abandon();
         let Work::Send(batch, bytes) = take_batch(&mut jobs) else {
             panic!("a batch");
         };
         assert_eq!((batch.len(), bytes.as_slice()), (2, &b"ac"[..]));
-        assert!(batch.iter().all(|j| !j.pending.claim()), "claimed: sent");
+        assert!(batch.iter().all(|j| !j.outcome.claim()), "claimed: sent");
     }
 }
