@@ -21,6 +21,13 @@
 //! - **Shutdown.** [`Hub::close`] ends every stream at once.
 //! - **Runtime-agnostic.** [`Subscription`] is a `futures_core::Stream` that needs no
 //!   particular runtime; the history sits behind [`Store`] ([`MemoryStore`] by default).
+//! - **Several servers.** [`Hub::new_with_backplane`] puts the hub on a shared log that
+//!   gives the ids and feeds every hub on it, through one public trait, [`Backplane`]:
+//!   Redis Streams is built in (below); `tests/backplane.rs` writes another against the
+//!   public API only.
+//! - **Checked.** The delivery protocol (wake-ups, the merge of a ring and a queue, lag,
+//!   close) is model-checked with loom: `RUSTFLAGS="--cfg loom" cargo test -p sse-hub
+//!   --release --test loom`.
 //!
 //! ## With axum
 //!
@@ -154,7 +161,8 @@
 //! its start, exactly once. A restart that kept its data (an append-only file, a
 //! failover to an up-to-date replica) keeps the generation: clients resume with nothing
 //! lost and nothing reset. The tests in `tests/redis_faults.rs` drive each of these
-//! faults against a real `redis-server`.
+//! faults against a real `redis-server`. [`Backplane`] says what any backplane must do
+//! for the same promises.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backplane;
