@@ -35,6 +35,8 @@ pin_project! {
         sleep: Option<T::Sleep>,
         timer: T,
         keep_alive: KeepAlive,
+        // Ticks (every half interval) since the last frame: a frame sets 0, not the timer.
+        idle_ticks: u8,
         // The frames of the last event not sent yet (a `SplitEvent`'s parts).
         rest: Frames,
         done: bool,
@@ -57,6 +59,7 @@ impl<S, T: Timer> SseBody<S, T> {
             sleep: None,
             timer,
             keep_alive: KeepAlive::new(),
+            idle_ticks: 0,
             rest: Frames::default(),
             done: false,
         }
@@ -92,7 +95,6 @@ where
         {
             return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
-        let interval = this.keep_alive.interval();
         if let Poll::Ready(item) = this.stream.poll_next(cx) {
             let frames = match item.map(SseItem::into_frames) {
                 Some(Ok(frames)) => frames,
@@ -108,9 +110,8 @@ where
                     return Poll::Ready(None);
                 }
             };
-            if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
-                this.timer.reset(sleep, interval);
-            }
+            // No timer work per event: the next tick sees that the stream was not idle.
+            *this.idle_ticks = 0;
             let (first, rest) = frames.split_first();
             if let Some(rest) = rest {
                 *this.rest = rest;
@@ -120,16 +121,26 @@ where
         if !this.keep_alive.is_enabled() {
             return Poll::Pending;
         }
+        let tick = this.keep_alive.tick();
         if this.sleep.is_none() {
-            this.sleep.set(Some(this.timer.sleep(interval)));
+            this.sleep.set(Some(this.timer.sleep(tick)));
         }
         let Some(mut sleep) = this.sleep.as_pin_mut() else {
             return Poll::Pending;
         };
-        ready!(sleep.as_mut().poll(cx));
-        this.timer.reset(sleep, interval);
-        let keep_alive = Bytes::from_static(sse_core::KEEP_ALIVE);
-        Poll::Ready(Some(Ok(Frame::data(keep_alive))))
+        loop {
+            ready!(sleep.as_mut().poll(cx));
+            this.timer.reset(sleep.as_mut(), tick);
+            // Three ticks with no frame: idle for at least the interval (the first tick
+            // after a frame may come at once), at most one and a half.
+            *this.idle_ticks = this.idle_ticks.saturating_add(1);
+            if *this.idle_ticks >= 3 {
+                // The comment is a frame sent on a tick: the next one after two more.
+                *this.idle_ticks = 1;
+                let keep_alive = Bytes::from_static(sse_core::KEEP_ALIVE);
+                return Poll::Ready(Some(Ok(Frame::data(keep_alive))));
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
@@ -159,7 +170,6 @@ impl<S, T: Timer> fmt::Debug for SseBody<S, T> {
 mod tests {
     use super::*;
     use crate::keep_alive::Never;
-    use std::future::{Pending, pending};
     use std::time::Duration;
 
     type Polled<B> = Poll<Option<Result<Frame<<B as Body>::Data>, <B as Body>::Error>>>;
@@ -280,16 +290,32 @@ mod tests {
         assert!(poll(&mut zero).is_pending());
     }
 
-    /// A timer that never fires and counts its restarts.
+    /// A timer that fires when the test says (`fire`), counting its restarts.
     #[derive(Default)]
-    struct Counting(std::cell::Cell<usize>);
-    impl Timer for Counting {
-        type Sleep = Pending<()>;
-        fn sleep(&self, _after: Duration) -> Pending<()> {
-            pending()
+    struct Ticks {
+        due: std::rc::Rc<std::cell::Cell<usize>>,
+        resets: std::cell::Cell<usize>,
+    }
+    struct Tick(std::rc::Rc<std::cell::Cell<usize>>);
+    impl std::future::Future for Tick {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            match self.0.get() {
+                0 => Poll::Pending,
+                n => {
+                    self.0.set(n - 1);
+                    Poll::Ready(())
+                }
+            }
         }
-        fn reset(&self, _sleep: Pin<&mut Pending<()>>, _after: Duration) {
-            self.0.set(self.0.get() + 1);
+    }
+    impl Timer for Ticks {
+        type Sleep = Tick;
+        fn sleep(&self, _after: Duration) -> Tick {
+            Tick(std::rc::Rc::clone(&self.due))
+        }
+        fn reset(&self, _sleep: Pin<&mut Tick>, _after: Duration) {
+            self.resets.set(self.resets.get() + 1);
         }
     }
 
@@ -298,23 +324,60 @@ mod tests {
     impl Stream for Script {
         type Item = &'static str;
         fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<&'static str>> {
-            self.0.pop_front().unwrap_or(Poll::Ready(None))
+            self.0.pop_front().unwrap_or(Poll::Pending)
+        }
+    }
+
+    fn is_keep_alive<B: Body<Data = Bytes> + Unpin>(body: &mut B) -> bool {
+        match poll(body) {
+            Poll::Ready(Some(Ok(frame))) => {
+                frame.into_data().unwrap_or_default() == sse_core::KEEP_ALIVE
+            }
+            _ => false,
         }
     }
 
     #[test]
-    fn every_frame_restarts_the_keep_alive_timer() {
+    fn keep_alive_after_three_idle_half_intervals_and_frames_touch_no_timer() {
         let script = [
             Poll::Pending,
             Poll::Ready(Some("a")),
             Poll::Ready(Some("b")),
         ];
-        let mut body = SseBody::new_with_timer(Script(script.into()), Counting::default());
-        assert!(poll(&mut body).is_pending()); // the timer starts
+        let mut body = SseBody::new_with_timer(Script(script.into()), Ticks::default());
+        let due = std::rc::Rc::clone(&body.timer.due);
+        assert!(poll(&mut body).is_pending(), "idle: the timer starts");
         assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
         assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
-        assert_eq!(body.timer.0.get(), 2);
-        assert!(matches!(poll(&mut body), Poll::Ready(None)));
-        assert_eq!(body.timer.0.get(), 2, "the end is not a frame");
+        assert_eq!(body.timer.resets.get(), 0, "no timer work per event");
+        // Idle from here: two ticks (at most one interval) are not enough, the third is.
+        due.set(2);
+        assert!(poll(&mut body).is_pending());
+        due.set(1);
+        assert!(is_keep_alive(&mut body));
+        // Still idle: the next one after two more ticks (one interval).
+        due.set(1);
+        assert!(poll(&mut body).is_pending());
+        due.set(1);
+        assert!(is_keep_alive(&mut body));
+        assert_eq!(body.timer.resets.get(), 5, "one restart per tick");
+    }
+
+    #[test]
+    fn a_frame_puts_the_next_keep_alive_off() {
+        let script = [Poll::Pending, Poll::Pending, Poll::Ready(Some("a"))];
+        let mut body = SseBody::new_with_timer(Script(script.into()), Ticks::default());
+        let due = std::rc::Rc::clone(&body.timer.due);
+        assert!(poll(&mut body).is_pending());
+        due.set(2);
+        assert!(poll(&mut body).is_pending(), "two idle ticks");
+        assert!(
+            matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))),
+            "then a frame"
+        );
+        due.set(2);
+        assert!(poll(&mut body).is_pending(), "the count starts again");
+        due.set(1);
+        assert!(is_keep_alive(&mut body));
     }
 }

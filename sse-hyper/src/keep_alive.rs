@@ -7,8 +7,12 @@ use std::time::Duration;
 
 /// When an idle event stream sends the keep-alive comment ([`sse_core::KEEP_ALIVE`]).
 ///
-/// The comment goes out after `interval` without any frame; every frame restarts the wait.
-/// Browsers ignore it; proxies and load balancers see traffic and keep the connection.
+/// The comment goes out once the stream has sent nothing for `interval`: between
+/// `interval` and 1.5 × `interval` after the last frame, then every `interval` while it
+/// stays idle. The body looks every `interval / 2` rather than restarting a timer for every
+/// event (a timer per event per connection is most of what keep-alive would cost a busy
+/// server). Browsers ignore the comment; proxies and load balancers see traffic and keep
+/// the connection: set `interval` to at most two thirds of their idle timeout.
 ///
 /// ```
 /// use sse_hyper::KeepAlive;
@@ -63,6 +67,11 @@ impl KeepAlive {
     /// The idle time before a keep-alive comment.
     pub const fn interval(&self) -> Duration {
         self.interval
+    }
+
+    /// How often an idle body looks whether to send the comment: half the interval.
+    pub(crate) fn tick(&self) -> Duration {
+        self.interval / 2
     }
 
     /// Whether keep-alive comments are sent: enabled, with a non-zero interval.

@@ -31,10 +31,10 @@ use sse_benches::load::client::{self, CONNECT_CONCURRENCY, Counters, Phase};
 use sse_benches::load::{Flavour, procfs, server};
 use tokio::sync::Semaphore;
 
-const USAGE: &str = "usage: hub_load [--flavour hub|broadcast|floor|ready] [--connections N] \
+const USAGE: &str = "usage: hub_load [--flavour hub|broadcast|floor|bare|ready] [--connections N] \
 [--http2 STREAMS_PER_CONNECTION] [--rate EVENTS_PER_SEC] [--seconds S (default 10, at most 60)] \
 [--server-cpu CORE] [--client-cpu CORE]
-       hub_load server --flavour hub|broadcast|floor|ready
+       hub_load server --flavour hub|broadcast|floor|bare|ready
   --connections N   event streams (with --http2: over N / STREAMS_PER_CONNECTION HTTP/2 connections)
   --http2 S         HTTP/2 without TLS (h2c), S streams per connection: --flavour ready only";
 

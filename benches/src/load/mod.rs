@@ -9,6 +9,7 @@
 //! - [`histogram`]: a fixed-size log-linear latency histogram.
 //! - [`procfs`]: RSS, CPU time, CPU affinity and the descriptor limit, read from `/proc`.
 
+pub mod bare;
 pub mod chunked;
 pub mod client;
 pub mod histogram;
@@ -43,6 +44,9 @@ pub enum Flavour {
     /// The floor for memory: axum's own `Sse` over a stream that never yields. No events;
     /// what an idle connection costs in axum + hyper + tokio alone.
     Floor,
+    /// The floor for CPU: plain tokio, no HTTP framework; each event framed once into a
+    /// shared chunk, one write per wake-up, one shared keep-alive tick ([`bare`]).
+    Bare,
     /// `Hub`'s app served by sse-hyper's ready server (`sse_axum::server::Server`):
     /// HTTP/1.1, and HTTP/2 without TLS (h2c) for `--http2`.
     Ready,
@@ -56,9 +60,10 @@ impl FromStr for Flavour {
             "hub" => Ok(Flavour::Hub),
             "broadcast" => Ok(Flavour::Broadcast),
             "floor" => Ok(Flavour::Floor),
+            "bare" => Ok(Flavour::Bare),
             "ready" => Ok(Flavour::Ready),
             other => Err(format!(
-                "unknown flavour {other:?}: expected hub, broadcast, floor or ready"
+                "unknown flavour {other:?}: expected hub, broadcast, floor, bare or ready"
             )),
         }
     }
@@ -70,6 +75,7 @@ impl fmt::Display for Flavour {
             Flavour::Hub => "hub",
             Flavour::Broadcast => "broadcast",
             Flavour::Floor => "floor",
+            Flavour::Bare => "bare",
             Flavour::Ready => "ready",
         })
     }
@@ -120,6 +126,7 @@ mod tests {
         );
         assert_eq!("floor".parse(), Ok(Flavour::Floor));
         assert_eq!("ready".parse(), Ok(Flavour::Ready));
+        assert_eq!("bare".parse(), Ok(Flavour::Bare));
         assert!("other".parse::<Flavour>().is_err());
     }
 }

@@ -1,4 +1,4 @@
-//! The server under test (`hub_load server --flavour hub|broadcast|floor|ready`): an axum app on
+//! The server under test (`hub_load server --flavour hub|broadcast|floor|bare|ready`): an axum app on
 //! `127.0.0.1:0` streaming [`EVENTS_PATH`], and a publisher on a plain thread.
 //!
 //! - `hub`: `sse_axum::Sse` over `sse_hub::Subscription`s of one [`Hub`] (default config:
@@ -10,6 +10,7 @@
 //!   of data), skipping `Lagged` errors; each connection builds its own `Event` from every
 //!   tick.
 //!
+//! - `bare`: the CPU floor, plain tokio with no HTTP framework ([`super::bare`]).
 //! - `ready`: the `hub` app served by sse-hyper's ready server (`sse_axum::server::Server`)
 //!   instead of `axum::serve`: HTTP/1.1, and HTTP/2 without TLS (h2c prior knowledge).
 //!
@@ -70,6 +71,8 @@ struct Tick {
 enum Publisher {
     Hub(Hub),
     Broadcast(broadcast::Sender<Tick>),
+    /// Chunks framed once ([`super::bare`]).
+    Bare(broadcast::Sender<bytes::Bytes>),
     Nothing,
 }
 
@@ -85,6 +88,18 @@ impl Publisher {
             Publisher::Broadcast(sender) => {
                 // An error only means no client is connected.
                 let _ = sender.send(Tick { id: seq, data });
+            }
+            Publisher::Bare(sender) => {
+                let id = seq.to_string();
+                let event = sse_core::Event::new()
+                    .with_event_type(EVENT_TYPE)
+                    .and_then(|event| event.with_id(id.as_str()))
+                    .ok()
+                    .and_then(|event| event.with_data(data.as_str()).to_encoded().ok());
+                if let Some(event) = event {
+                    // An error only means no client is connected.
+                    let _ = sender.send(super::bare::chunk(event.as_bytes()));
+                }
             }
             Publisher::Nothing => {}
         }
@@ -153,6 +168,7 @@ pub fn run(flavour: Flavour) -> std::io::Result<()> {
                 let router = Router::new().route(EVENTS_PATH, get(floor_events));
                 (router, Publisher::Nothing)
             }
+            Flavour::Bare => (Router::new(), Publisher::Bare(super::bare::channel())),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -160,6 +176,11 @@ pub fn run(flavour: Flavour) -> std::io::Result<()> {
             let mut out = std::io::stdout().lock();
             writeln!(out, "listening {addr} workers {workers}")?;
             out.flush()?;
+        }
+        if let Publisher::Bare(sender) = &publisher {
+            let sender = sender.clone();
+            std::thread::spawn(move || control(&publisher));
+            return super::bare::serve(listener, sender).await;
         }
         std::thread::spawn(move || control(&publisher));
         if flavour == Flavour::Ready {
