@@ -5,17 +5,17 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::Html;
-use sse_hub::{Hub, Message};
+use sse_hub::Message;
 
 use crate::catalogue::CONNECTIONS;
 use crate::{Demo, layout};
 
-/// `GET /connections`.
+/// `GET /connections`: this instance's registry (each instance shows its own).
 pub async fn page(State(demo): State<Demo>) -> Html<String> {
     let body = format!(
         r#"<div id="registry" {swap}>{table}</div>"#,
         swap = CONNECTIONS.sse_swap(),
-        table = table(&demo.hub),
+        table = table(&demo),
     );
     let live = layout::live(
         "/events/connections",
@@ -25,12 +25,19 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
     layout::page("Connections", &live)
 }
 
-/// The counters and one row per connection.
-fn table(hub: &Hub) -> String {
+/// The deployment's count, this instance's counters, and one row per connection.
+fn table(demo: &Demo) -> String {
+    let hub = &demo.hub;
     let stats = hub.stats();
+    let last = hub.last_id();
     let mut html = format!(
-        "<p>published {} · delivered {} · replayed {} · resets {} · cut off for lag {} · live {}</p>\
+        "<p>Events in the log: {} (generation {:x}: it grows on every server, and starts again only \
+         when the log lost its data).</p>\
+         <p>This server, <b>{}</b>: published {} · delivered {} · replayed {} · resets {} · cut off for lag {} · live {}</p>\
          <table><tr><th>id</th><th>topics</th><th>delivered</th><th>waiting</th><th>connected for</th></tr>",
+        last.seq(),
+        last.epoch(),
+        sse_htmx::escape(demo.name()),
         stats.published,
         stats.delivered,
         stats.replayed,
@@ -54,20 +61,20 @@ fn table(hub: &Hub) -> String {
     html
 }
 
-/// The producer: the table every `every`, coalesced, until the hub closes.
-pub fn start_producer(hub: Hub, every: Duration) {
+/// The producer: the table every `every` on this instance's topic, coalesced, until the
+/// hub closes.
+pub fn start_producer(demo: Demo, every: Duration) {
     tokio::spawn(async move {
+        let topic = demo.own_topic("connections");
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let Ok(event) = sse_core::IntoEvent::into_event((CONNECTIONS, table(&hub))) else {
+            let Ok(event) = sse_core::IntoEvent::into_event((CONNECTIONS, table(&demo))) else {
                 continue;
             };
-            if hub
-                .send(Message::new("connections", event).with_coalescing_key("table"))
-                .is_err()
-            {
-                return; // closed
+            let message = Message::new(&topic, event).with_coalescing_key("table");
+            if let Err(sse_hub::PublishError::Closed) = demo.hub.send_async(message).await {
+                return;
             }
         }
     });

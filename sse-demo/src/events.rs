@@ -22,7 +22,11 @@ pub async fn stream(
     LastEventId(header): LastEventId,
     Query(resume): Query<Resume>,
 ) -> Result<Sse<Subscription>, StatusCode> {
-    let topic = topic(&channel).ok_or(StatusCode::NOT_FOUND)?;
+    let topic = match channel.as_str() {
+        // What this instance alone shows: its own topic.
+        "connections" | "dashboard" => demo.own_topic(&channel),
+        _ => topic(&channel).ok_or(StatusCode::NOT_FOUND)?,
+    };
     // A reconnecting browser sends its Last-Event-ID, which wins over the page's.
     let last = header.or(resume.last_event_id);
     let subscription = demo

@@ -1,13 +1,19 @@
 //! # sse-demo
 //!
 //! The workspace's live htmx demo: `cargo run -p sse-demo`. Six pages, each a few dozen
-//! lines, on one in-memory [`Hub`]: notifications from a background thread, a chat with
-//! rooms, a job's progress, a dashboard, a todo list shared by every tab, and the hub's
-//! own registry. The vendored htmx 2 and htmx-ext-sse 2 scripts are served by the demo
+//! lines, on one [`Hub`]: notifications from a background thread, a chat with rooms, a
+//! job's progress, a dashboard of the server's own traffic, a todo list shared by every
+//! tab, and the hub's own registry.
+//!
+//! In memory by default; with `--redis URL`, the hub and what pages render
+//! ([`SharedState`]) live in Redis, so any number of instances behind one address render
+//! the same pages: the background producers run on one instance at a time (a lease in
+//! Redis, taken over within three periods when its holder dies), and the dashboard and
+//! connections pages show the instance that served them. The vendored htmx 2 and htmx-ext-sse 2 scripts are served by the demo
 //! itself. Every event name comes from one catalogue ([`catalogue`]), documented in
 //! `SSE_EVENTS.md`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -29,7 +35,11 @@ mod guard;
 mod layout;
 mod notifications;
 mod progress;
+pub mod shared;
+mod shared_redis;
 mod todo;
+
+pub use shared::{SharedState, Unavailable, Versioned};
 
 /// How often the background producers publish, and how long a job's step takes.
 #[derive(Debug, Clone, Copy)]
@@ -53,34 +63,64 @@ impl Default for Pace {
     }
 }
 
-/// The demo's state: the hub and each page's own.
+/// The demo's state: the hub, what pages render ([`SharedState`]), and this server's jobs.
 #[derive(Clone)]
 pub struct Demo {
     /// The hub every page's stream comes from.
     pub hub: Hub,
-    unread: Arc<Mutex<Versioned<u64>>>,
-    todos: Arc<Mutex<Versioned<Vec<todo::Todo>>>>,
-    /// Held by a change while it is published: one change at a time, in order.
-    writing: Arc<Mutex<()>>,
+    /// What pages render: in memory, or in Redis with the hub (`--redis`).
+    pub state: Arc<dyn SharedState>,
+    /// This instance's name, on the connections page.
+    name: Arc<str>,
     jobs: Arc<progress::Jobs>,
 }
 
 impl Demo {
-    /// A demo with its own in-memory hub; reset events get the catalogue's name. Its
-    /// producers start with [`start_producers`](Self::start_producers), at their pace.
+    /// A demo with its own in-memory hub and state; reset events get the catalogue's name.
+    /// Its producers start with [`start_producers`](Self::start_producers), at their pace.
     pub fn new(config: Config) -> Self {
-        Self::on(Hub::new(Self::config(config)))
+        Self::on(
+            Hub::new(Self::config(config)),
+            Arc::new(shared::Memory::default()),
+        )
     }
 
-    /// A demo whose hub is on the Redis at `url`: run several, behind one address or not,
-    /// and every tab sees every event, resuming on whichever server it reaches.
+    /// A demo whose hub and state are on the Redis at `url`: run several, behind one
+    /// address or not, and every tab sees the same pages and every event, resuming on
+    /// whichever server it reaches; the background producers run on one of them at a time.
     ///
     /// # Errors
     ///
     /// When Redis cannot be reached.
     pub fn new_with_redis(config: Config, url: &str) -> Result<Self, sse_hub::RedisError> {
         let hub = Hub::new_with_redis(Self::config(config), sse_hub::Redis::new(url))?;
-        Ok(Self::on(hub))
+        // Unique to this demo (two in one process too): the holder of locks and leases.
+        static DEMOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nth = DEMOS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let me = format!("{}-{nth}-{started}", std::process::id());
+        let state = shared_redis::RedisState::new(url, &me).map_err(sse_hub::RedisError::new)?;
+        Ok(Self::on(hub, Arc::new(state)))
+    }
+
+    /// Names this instance (on the connections page; by default its process id).
+    #[must_use]
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = Arc::from(name);
+        self
+    }
+
+    /// This instance's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The topic of a page that shows this instance only (its registry, its traffic).
+    pub(crate) fn own_topic(&self, page: &str) -> String {
+        format!("{page}@{}", self.name)
     }
 
     /// `config`, with the catalogue's reset event.
@@ -90,14 +130,13 @@ impl Demo {
             .unwrap_or_else(|_| Config::default())
     }
 
-    fn on(hub: Hub) -> Self {
+    fn on(hub: Hub, state: Arc<dyn SharedState>) -> Self {
         let start = hub.last_id();
         Demo {
-            unread: Arc::new(Mutex::new(Versioned::new(0, start))),
-            todos: Arc::new(Mutex::new(Versioned::new(Vec::new(), start))),
-            hub,
-            writing: Arc::default(),
             jobs: Arc::new(progress::Jobs::new(start)),
+            hub,
+            state,
+            name: Arc::from(format!("pid {}", std::process::id())),
         }
     }
 
@@ -107,8 +146,8 @@ impl Demo {
     pub fn start_producers(&self, pace: Pace) {
         notifications::start_producer(self.clone(), pace.notification);
         progress::start_workers(self, pace.job_step);
-        dashboard::start_producer(self.hub.clone(), pace.tick);
-        connections::start_producer(self.hub.clone(), pace.tick);
+        dashboard::start_producer(self.clone(), pace.tick);
+        connections::start_producer(self.clone(), pace.tick);
     }
 
     /// The routes.
@@ -155,23 +194,9 @@ impl Demo {
             .await
     }
 
-    pub(crate) fn unread(&self) -> MutexGuard<'_, Versioned<u64>> {
-        self.unread.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn todos(&self) -> MutexGuard<'_, Versioned<Vec<todo::Todo>>> {
-        self.todos.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The right to change a page's state: held while the change is published (on Redis,
-    /// up to the publish timeout), never by a page that only reads.
-    pub(crate) fn writing(&self) -> MutexGuard<'_, ()> {
-        self.writing.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Where the stream of a page rendered from state last `changed` by that event starts:
     /// right after it. A change published but not yet kept in the state (its writer holds
-    /// [`writing`](Self::writing)) is then replayed to the page; one ahead of this hub's
+    /// the write lock) is then replayed to the page; one ahead of this hub's
     /// Redis tail is skipped up to. A change of an older generation of the log (Redis lost
     /// its data since) counts for nothing: the stream starts at the latest event.
     pub(crate) fn resume_after(&self, changed: EventId) -> String {
@@ -183,35 +208,14 @@ impl Demo {
         }
     }
 
-    /// Runs `work` on tokio's blocking threads: work that waits for a publish (on Redis, at
-    /// most its timeout) while it holds [`writing`](Self::writing) never holds up the
-    /// runtime.
+    /// Runs `work` on tokio's blocking threads: work that waits for Redis (the state, or a
+    /// publish: at most a second each) never holds up the runtime.
     pub(crate) async fn blocking<T: Send + 'static>(
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, StatusCode> {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
-    }
-}
-
-/// A page's state and the id of the event that last changed it (at first, the hub's
-/// latest). A change is published under [`Demo::writing`] and kept once published.
-#[derive(Debug)]
-pub(crate) struct Versioned<T> {
-    value: T,
-    changed: EventId,
-}
-
-impl<T> Versioned<T> {
-    fn new(value: T, changed: EventId) -> Self {
-        Versioned { value, changed }
-    }
-
-    /// The new value, changed by event `id`.
-    fn set(&mut self, value: T, id: EventId) {
-        self.value = value;
-        self.changed = id;
     }
 }
 

@@ -88,7 +88,8 @@ async fn main() -> std::process::ExitCode {
     let demo = match &options.redis {
         None => Demo::new(config),
         Some(url) => match Demo::new_with_redis(config, url) {
-            Ok(demo) => demo,
+            // Named for where it listens, on the connections page.
+            Ok(demo) => demo.with_name(&addr.to_string()),
             Err(error) => {
                 eprintln!("sse-demo: {error}");
                 return std::process::ExitCode::FAILURE;

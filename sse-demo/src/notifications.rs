@@ -9,15 +9,19 @@ use axum::response::Html;
 use sse_htmx::{Oob, Swap, escape};
 
 use crate::catalogue::{NOTIFICATION, UNREAD};
-use crate::{Demo, layout};
+use crate::{Demo, Versioned, layout};
 
 /// `GET /notifications`.
-pub async fn page(State(demo): State<Demo>) -> Html<String> {
-    // The count and the stream's starting point, read together: no event falls between.
-    let (unread, resume) = {
-        let unread = demo.unread();
-        (unread.value, demo.resume_after(unread.changed))
+pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> {
+    // The count and the event that set it, read together: the stream starts right after.
+    let unread = {
+        let demo = demo.clone();
+        Demo::blocking(move || demo.state.unread())
+            .await?
+            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
     };
+    let resume = demo.resume_after(unread.changed);
+    let unread = unread.value;
     let body = format!(
         r#"<p>Unread: <span id="unread" {unread_swap}>{unread}</span>
 <button hx-post="/notifications/read" hx-swap="none">Mark all read</button>
@@ -28,14 +32,20 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
         swap = NOTIFICATION.sse_swap(),
     );
     let live = layout::live("/events/notifications", &resume, &body);
-    layout::page("Notifications", &live)
+    Ok(layout::page("Notifications", &live))
 }
 
 /// Publishes one notification: the new `<li>` and the unread count, both out of band. The
 /// count is published while the demo's write lock is held, so tabs see the counts in order.
 pub fn notify(demo: &Demo, text: &str) {
-    let _writing = demo.writing();
-    let count = demo.unread().value + 1;
+    let Ok(_writing) = demo.state.lock() else {
+        tracing::debug!("notification not published: the state is unavailable");
+        return;
+    };
+    let Ok(unread) = demo.state.unread() else {
+        return;
+    };
+    let count = unread.value + 1;
     let fragment = format!(
         r#"<div {append}><li>{text}</li></div><span id="unread" {replace}>{unread}</span>"#,
         append = Oob::new(Swap::BeforeEnd).with_selector("#notifications"),
@@ -44,7 +54,11 @@ pub fn notify(demo: &Demo, text: &str) {
         unread = count,
     );
     match demo.hub.publish("notifications", (NOTIFICATION, fragment)) {
-        Ok(id) => demo.unread().set(count, id),
+        Ok(id) => {
+            if let Err(error) = demo.state.set_unread(&Versioned::new(count, id)) {
+                tracing::warn!(%error, "unread count published but not stored");
+            }
+        }
         Err(error) => tracing::debug!(%error, "notification not published"),
     }
 }
@@ -67,25 +81,32 @@ pub async fn read(State(demo): State<Demo>) -> StatusCode {
 }
 
 fn read_now(demo: &Demo) -> StatusCode {
-    let _writing = demo.writing();
+    let Ok(_writing) = demo.state.lock() else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
     match demo.hub.publish("notifications", (UNREAD, "0")) {
-        Ok(id) => {
-            demo.unread().set(0, id);
-            StatusCode::NO_CONTENT
-        }
+        Ok(id) => match demo.state.set_unread(&Versioned::new(0, id)) {
+            Ok(()) => StatusCode::NO_CONTENT,
+            Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+        },
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
 /// The background producer: a plain OS thread (no runtime handle needed to publish), one
-/// notification every `every`, until the hub is closed.
+/// notification every `every`, until the hub is closed. On several instances only the one
+/// that holds the producers' lease publishes (another takes over within three periods if
+/// it dies), and build numbers are counted once for all.
 pub fn start_producer(demo: Demo, every: Duration) {
     std::thread::spawn(move || {
-        let mut n = 0u64;
         while !demo.hub.is_closed() {
             std::thread::sleep(every);
-            n += 1;
-            notify(&demo, &format!("Build #{n} passed"));
+            if !demo.state.lead(every * 3) {
+                continue;
+            }
+            if let Ok(n) = demo.state.next_build() {
+                notify(&demo, &format!("Build #{n} passed (on {})", demo.name()));
+            }
         }
     });
 }

@@ -4,14 +4,14 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sse_htmx::{Oob, Swap, escape};
 
 use crate::catalogue::TODO;
-use crate::{Demo, layout};
+use crate::{Demo, Versioned, layout};
 
 /// One todo.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Todo {
     id: u64,
     text: String,
@@ -31,12 +31,15 @@ impl Todo {
 }
 
 /// `GET /todo`: the list as it is, and the stream from exactly then.
-pub async fn page(State(demo): State<Demo>) -> Html<String> {
-    let (items, resume) = {
-        let todos = demo.todos();
-        let items: String = todos.value.iter().map(|t| t.html("")).collect();
-        (items, demo.resume_after(todos.changed))
+pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> {
+    let todos = {
+        let demo = demo.clone();
+        Demo::blocking(move || demo.state.todos())
+            .await?
+            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
     };
+    let items: String = todos.value.iter().map(|t| t.html("")).collect();
+    let resume = demo.resume_after(todos.changed);
     let body = format!(
         r#"{form}
 <div {swap} hx-swap="none"></div>
@@ -45,7 +48,7 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
         swap = TODO.sse_swap(),
     );
     let live = layout::live("/events/todo", &resume, &body);
-    layout::page("Todo", &live)
+    Ok(layout::page("Todo", &live))
 }
 
 /// A new todo.
@@ -95,13 +98,15 @@ fn add_now(demo: &Demo, new: &New) -> Result<(), &'static str> {
     if text.len() > MAX_TEXT {
         return Err("At most 500 characters, please.");
     }
-    let _writing = demo.writing();
-    let mut list = demo.todos().value.clone();
+    const NOT_ADDED: &str = "Not added: the server could not store it. Try again.";
+    let _writing = demo.state.lock().map_err(|_| NOT_ADDED)?;
+    let mut list = demo.state.todos().map_err(|_| NOT_ADDED)?.value;
     if list.len() >= MAX_TODOS {
         return Err("The list is full: 100 todos at most.");
     }
     let todo = Todo {
-        id: list.len() as u64 + 1,
+        // One more than the highest: ids are never reused while the list lives.
+        id: list.iter().map(|t| t.id).max().unwrap_or(0) + 1,
         text: text.to_owned(),
         done: false,
     };
@@ -110,7 +115,7 @@ fn add_now(demo: &Demo, new: &New) -> Result<(), &'static str> {
     list.push(todo);
     match publish(demo, list, fragment) {
         StatusCode::NO_CONTENT => Ok(()),
-        _ => Err("Not added: the server could not store it. Try again."),
+        _ => Err(NOT_ADDED),
     }
 }
 
@@ -122,8 +127,15 @@ pub async fn toggle(State(demo): State<Demo>, Path(id): Path<u64>) -> StatusCode
 }
 
 fn toggle_now(demo: &Demo, id: u64) -> StatusCode {
-    let _writing = demo.writing();
-    let mut list = demo.todos().value.clone();
+    let Ok(_writing) = demo.state.lock() else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
+    let Ok(Versioned {
+        value: mut list, ..
+    }) = demo.state.todos()
+    else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
     let Some(todo) = list.iter_mut().find(|t| t.id == id) else {
         return StatusCode::NOT_FOUND;
     };
@@ -132,14 +144,18 @@ fn toggle_now(demo: &Demo, id: u64) -> StatusCode {
     publish(demo, list, fragment)
 }
 
-/// Publishes a change (the caller holds [`Demo::writing`]) and keeps the new list only
-/// once it is published: every tab and the list stay in step.
+/// Publishes a change (the caller holds the write lock) and keeps the new list only once
+/// it is published: every tab and the list stay in step.
 fn publish(demo: &Demo, list: Vec<Todo>, fragment: String) -> StatusCode {
-    match demo.hub.publish("todo", (TODO, fragment)) {
-        Ok(id) => {
-            demo.todos().set(list, id);
-            StatusCode::NO_CONTENT
+    let Ok(id) = demo.hub.publish("todo", (TODO, fragment)) else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
+    match demo.state.set_todos(&Versioned::new(list, id)) {
+        Ok(()) => StatusCode::NO_CONTENT,
+        Err(error) => {
+            // Published, not kept: tabs have it; a page rendered later will not.
+            tracing::warn!(%error, "todo published but not stored");
+            StatusCode::SERVICE_UNAVAILABLE
         }
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

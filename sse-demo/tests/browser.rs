@@ -417,11 +417,19 @@ async fn dashboard_swaps_each_named_event_into_its_element() {
     let (server, driver) = (server().await, driver().await);
     let client = browser(&driver).await;
     open(&client, &format!("http://{}/dashboard", server.addr)).await;
+    // The chart of this server's real deliveries: the page's own events count.
     until(
         &client,
-        "a metric",
-        "return document.querySelector('#metric').textContent",
-        |v| v.as_str().is_some_and(|t| t.parse::<u32>().is_ok()),
+        "a chart with deliveries",
+        "const b = document.querySelector('#metric .figures b'); \
+         const line = document.querySelector('#metric svg polyline'); \
+         return [b ? b.textContent : '', line ? line.getAttribute('points').trim() : '']",
+        |v| {
+            v[0].as_str()
+                .and_then(|t| t.parse::<u64>().ok())
+                .is_some_and(|n| n > 0)
+                && v[1].as_str().is_some_and(|p| !p.is_empty())
+        },
     )
     .await;
     until(

@@ -40,3 +40,31 @@ pub fn status(head: &str) -> u16 {
         .and_then(|code| code.parse().ok())
         .unwrap_or(0)
 }
+
+/// `GET path` (HTTP/1.1, `Connection: close`): the status and the body, within ten seconds.
+pub async fn get(port: u16, path: &str) -> (u16, String) {
+    let mut tcp = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+        .await
+        .expect("connect");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    tcp.write_all(head.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut response))
+        .await
+        .expect("a response in time")
+        .expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status(&head.to_lowercase()), body.to_owned())
+}
+
+/// `POST path` with a form `body` from the same origin: the status.
+pub async fn post(port: u16, path: &str, body: &str) -> u16 {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: http://localhost:{port}\r\n\
+         Connection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    status(&request(port, &head).await)
+}
