@@ -65,7 +65,7 @@ fn chart(now: &Sample, history: &VecDeque<u64>) -> String {
     }
     format!(
         r#"<p class="figures"><b>{deliveries}</b> deliveries/s · <b>{connections}</b> connections · publish <b>{publish:.2} ms</b></p>
-<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="deliveries per second, last minute"><polyline fill="none" stroke="currentColor" stroke-width="2" points="{points}"/><text x="2" y="12" font-size="10" fill="currentColor">{top}/s</text></svg>"#,
+<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="deliveries per second, last minute"><polyline fill="none" stroke="currentColor" stroke-width="2" points="{points}"/><text x="3" y="9" font-size="7" fill="currentColor">{top}/s</text></svg>"#,
         deliveries = now.deliveries_per_second,
         connections = now.connections,
         publish = now.publish_ms,

@@ -1,5 +1,5 @@
-//! The page shell every page shares: the vendored htmx scripts, a little CSS, the menu,
-//! and the reload on a reset event.
+//! The page shell every page shares: the vendored htmx scripts, the stylesheet
+//! (`assets/demo.css`), the menu, and the reload on a reset event.
 
 use axum::response::Html;
 use sse_htmx::{LiveRegion, escape};
@@ -20,28 +20,34 @@ const PAGES: [(&str, &str); 6] = [
 pub fn page(title: &str, body: &str) -> Html<String> {
     let menu: String = PAGES
         .iter()
-        .map(|(path, name)| format!(r#"<a href="{path}">{name}</a> "#))
+        .map(|(path, name)| {
+            let current = if *name == title || title.starts_with(&format!("{name}:")) {
+                r#" aria-current="page""#
+            } else {
+                ""
+            };
+            format!(r#"<a href="{path}"{current}>{name}</a>"#)
+        })
         .collect();
     Html(format!(
         r#"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · sse-demo</title>
+<link rel="stylesheet" href="/assets/demo.css">
 <script src="/assets/htmx.min.js"></script>
 <script src="/assets/sse.js"></script>
 <script src="/assets/sse-live.js"></script>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; }}
-nav a {{ margin-right: .5rem; }}
-li {{ margin: .2rem 0; }}
-</style>
 <script src="/assets/demo.js"></script>
 </head>
 <body data-reset-event="{reset}">
-<nav><a href="/">Home</a> {menu}</nav>
+<header><nav><a href="/">Home</a>{menu}</nav></header>
+<main>
 <h1>{title}</h1>
 {body}
+</main>
 </body>
 </html>
 "#,

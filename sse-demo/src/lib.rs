@@ -219,12 +219,23 @@ impl Demo {
     }
 }
 
-/// `GET /`: the pages.
+/// `GET /`: what each page shows, and what to try.
 async fn home(State(_): State<Demo>) -> Html<String> {
     layout::page(
         "Server-Sent Events with htmx",
-        "<p>Open a page in two tabs and watch them stay in step. Every event comes from one \
-         <code>sse_hub::Hub</code>; reconnecting tabs resume from their <code>Last-Event-ID</code>.</p>",
+        r#"<div class="card">
+<p>Every page is live: the server pushes events and htmx swaps them in, with no script of
+your own. Open a page in two tabs and watch them stay in step; stop the server and start it
+again, and each tab picks up where it left off, nothing lost and nothing twice.</p>
+<dl class="pages">
+<dt><a href="/notifications">Notifications</a></dt><dd>A build notification every few seconds and an unread count. Try: mark all read in one tab.</dd>
+<dt><a href="/chat/lobby">Chat</a></dt><dd>Rooms with their recent history. Try: post in one tab, read in another, reload.</dd>
+<dt><a href="/progress">Progress</a></dt><dd>Jobs on a small pool, each with its own bar. Try: start five at once.</dd>
+<dt><a href="/dashboard">Dashboard</a></dt><dd>This server's own traffic, charted live. Try: open more tabs and watch deliveries climb.</dd>
+<dt><a href="/todo">Todo</a></dt><dd>One list shared by every tab. Try: add and tick items in two windows.</dd>
+<dt><a href="/connections">Connections</a></dt><dd>The hub's registry of open streams. Try: open and close tabs.</dd>
+</dl>
+</div>"#,
     )
 }
 
@@ -245,6 +256,10 @@ async fn favicon() -> axum::response::Response {
 /// sse-htmx's script for live regions.
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> axum::response::Response {
     const JS: &str = "text/javascript; charset=utf-8";
+    if file == "demo.css" {
+        let css = include_str!("../assets/demo.css");
+        return ([(CONTENT_TYPE, "text/css; charset=utf-8")], css).into_response();
+    }
     let body = match file.as_str() {
         "htmx.min.js" => include_str!("../assets/vendor/htmx.org-2.0.11/htmx.min.js"),
         "sse.js" => include_str!("../assets/vendor/htmx-ext-sse-2.2.4/sse.js"),

@@ -35,7 +35,8 @@ pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> 
     Ok(layout::page("Notifications", &live))
 }
 
-/// Publishes one notification: the new `<li>` and the unread count, both out of band. The
+/// Publishes one notification: the new `<li>` (on top) and the unread count, both out of
+/// band. The
 /// count is published while the demo's write lock is held, so tabs see the counts in order.
 pub fn notify(demo: &Demo, text: &str) {
     let Ok(_writing) = demo.state.lock() else {
@@ -48,7 +49,7 @@ pub fn notify(demo: &Demo, text: &str) {
     let count = unread.value + 1;
     let fragment = format!(
         r#"<div {append}><li>{text}</li></div><span id="unread" {replace}>{unread}</span>"#,
-        append = Oob::new(Swap::BeforeEnd).with_selector("#notifications"),
+        append = Oob::new(Swap::AfterBegin).with_selector("#notifications"), // newest on top
         text = escape(text),
         replace = Oob::new(Swap::InnerHtml), // keeps the span and its own sse-swap
         unread = count,

@@ -220,6 +220,12 @@ async fn until(client: &Client, what: &str, script: &str, done: impl Fn(&Value) 
     }
 }
 
+/// Notifications as the page lists them (newest on top), oldest first.
+fn oldest_first(mut texts: Vec<String>) -> Vec<String> {
+    texts.reverse();
+    texts
+}
+
 /// The texts of the elements `selector` matches.
 async fn texts(client: &Client, selector: &str) -> Vec<String> {
     let script = format!(
@@ -551,7 +557,7 @@ async fn a_page_whose_stream_ends_resumes_without_gap_or_duplicate() {
         "after 2",
     ];
     assert_eq!(
-        texts(&client, "#notifications li").await,
+        oldest_first(texts(&client, "#notifications li").await),
         want,
         "no gap, no duplicate"
     );
@@ -949,7 +955,7 @@ async fn a_502_then_a_503_on_reconnect_duplicate_nothing() {
         "before 1", "before 2", "before 3", "during 1", "during 2", "during 3", "after",
     ];
     assert_eq!(
-        texts(&client, "#notifications li").await,
+        oldest_first(texts(&client, "#notifications li").await),
         want,
         "once each, in order"
     );
@@ -1022,7 +1028,7 @@ async fn a_server_restart_reloads_in_memory_and_resumes_on_redis() {
         }
         sse_demo::notify(&second.demo, "after the restart");
         let state = "return [window.__sameDocument === true, \
-             Array.from(document.querySelectorAll('#notifications li')).map(li => li.textContent.trim())]";
+             Array.from(document.querySelectorAll('#notifications li')).map(li => li.textContent.trim()).reverse()]";
         let seen = until(&client, "the page live again", state, |v| {
             v[1].as_array()
                 .is_some_and(|items| items.iter().any(|i| i == &json!("after the restart")))
@@ -1071,7 +1077,7 @@ async fn two_hundred_notifications_through_a_proxy_that_keeps_cutting() {
     tokio::time::sleep(Duration::from_millis(500)).await; // a duplicate would arrive by now
     let want: Vec<String> = (1..=200).map(|n| format!("n{n}")).collect();
     assert_eq!(
-        texts(&client, "#notifications li").await,
+        oldest_first(texts(&client, "#notifications li").await),
         want,
         "{cuts} cuts"
     );
@@ -1153,5 +1159,77 @@ async fn a_refused_chat_message_says_why_on_the_page() {
     .await;
     let errors = console_errors(&client).await;
     assert!(errors.is_empty(), "no console error: {errors:?}");
+    client.close().await.expect("close");
+}
+
+/// Every page at desktop and phone width: nothing wider than the screen (responsive from
+/// 360 px), no console error; screenshots in `target/screenshots/` (the README's are
+/// copies of these).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_desktop_and_phone_widths() {
+    let (server, driver) = (server().await, driver().await);
+    let client = browser(&driver).await;
+    // Something on each page first: a notification, a chat message, a job, a todo.
+    sse_demo::notify(&server.demo, "Build #41 passed");
+    sse_demo::notify(&server.demo, "Build #42 passed");
+    for (path, body) in [
+        ("/chat/lobby", "name=ada&text=Hello+from+the+first+tab"),
+        ("/todo", "text=Write+the+release+notes"),
+        ("/todo", "text=Try+two+tabs"),
+    ] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len(),
+            addr = server.addr,
+        );
+        let mut tcp = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("connect");
+        tokio::io::AsyncWriteExt::write_all(&mut tcp, head.as_bytes())
+            .await
+            .expect("post");
+        let mut response = Vec::new();
+        let _ = tokio::time::timeout(
+            LIMIT,
+            tokio::io::AsyncReadExt::read_to_end(&mut tcp, &mut response),
+        )
+        .await;
+    }
+    let pages = [
+        ("home", "/"),
+        ("notifications", "/notifications"),
+        ("chat", "/chat/lobby"),
+        ("progress", "/progress"),
+        ("dashboard", "/dashboard"),
+        ("todo", "/todo"),
+        ("connections", "/connections"),
+    ];
+    for (width, height, size) in [(1280, 860, "desktop"), (360, 740, "phone")] {
+        client
+            .set_window_size(width, height)
+            .await
+            .expect("window size");
+        for (name, path) in pages {
+            client
+                .goto(&format!("http://{}{path}", server.addr))
+                .await
+                .expect("page loads");
+            if name == "progress" && size == "desktop" {
+                click(&client, "button").await;
+            }
+            tokio::time::sleep(Duration::from_millis(700)).await; // live content arrives
+            let overflow = client
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                    vec![],
+                )
+                .await
+                .expect("script runs");
+            assert_eq!(overflow, json!(0), "{path} is wider than {width} px");
+            screenshot(&client, &format!("{name}-{size}")).await;
+        }
+    }
+    assert_eq!(console_errors(&client).await, Vec::<String>::new());
     client.close().await.expect("close");
 }
