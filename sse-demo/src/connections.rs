@@ -25,7 +25,12 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
     layout::page("Connections", &live)
 }
 
-/// The deployment's count, this instance's counters, and one row per connection.
+/// Rows of the table at most: the event goes to every open stream once a second, so its
+/// size is bounded whatever the number of connections.
+const ROWS: usize = 50;
+
+/// The deployment's count, this instance's counters, and one row per connection (the
+/// first [`ROWS`]).
 fn table(demo: &Demo) -> String {
     let hub = &demo.hub;
     let stats = hub.stats();
@@ -45,7 +50,8 @@ fn table(demo: &Demo) -> String {
         stats.lag_disconnects,
         stats.subscribers,
     );
-    for c in hub.connections() {
+    let connections = hub.connections();
+    for c in connections.iter().take(ROWS) {
         let topics: Vec<&str> = c.topics.iter().map(|t| &**t).collect();
         let age = c.connected_at.elapsed().unwrap_or_default().as_secs();
         let _ = write!(
@@ -58,6 +64,9 @@ fn table(demo: &Demo) -> String {
         );
     }
     html.push_str("</table>");
+    if let Some(more) = connections.len().checked_sub(ROWS).filter(|&n| n > 0) {
+        let _ = write!(html, "<p>… and {more} more.</p>");
+    }
     html
 }
 
