@@ -288,6 +288,8 @@ fn builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
         // One buffer, one `write`, per flush: an event is three slices (chunk size, event,
         // line break), and a `writev` of them costs the kernel more than the copy (at
         // 10,000 connections × 10 events/s, 77% of a core against 67%: benches/README.md).
+        // The price: a client that stops reading holds a copy of the event being written
+        // (and at most `max_header_bytes` more) until the write-stall timeout closes it.
         .writev(false);
     builder
         .http2()
