@@ -131,9 +131,8 @@ impl Demo {
     }
 
     fn on(hub: Hub, state: Arc<dyn SharedState>) -> Self {
-        let start = hub.last_id();
         Demo {
-            jobs: Arc::new(progress::Jobs::new(start)),
+            jobs: Arc::default(),
             hub,
             state,
             name: Arc::from(format!("pid {}", std::process::id())),

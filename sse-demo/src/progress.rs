@@ -1,63 +1,52 @@
 //! Progress: each job has its own bar and result. Jobs run on a pool of [`WORKERS`] plain
-//! threads; at most [`MAX_WAITING`] wait, each showing its place in the line. Every change
-//! publishes the whole job list (a few lines), coalesced: a slow tab only ever has the
-//! latest list waiting, and a list arriving twice changes nothing.
+//! threads per instance; at most [`MAX_WAITING`] wait, each showing its place in the line.
+//! The list lives in the shared state: with `--redis`, any instance's workers take the next
+//! waiting job, and every instance renders the same list. Every change publishes the whole
+//! list (a few lines), coalesced: a slow tab only ever has the latest list waiting, and a
+//! list arriving twice changes nothing.
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
+use serde::{Deserialize, Serialize};
 use sse_htmx::HxRequest;
 use sse_hub::Message;
 
 use crate::catalogue::PROGRESS;
 use crate::{Demo, Versioned, layout};
 
-/// Jobs running at once.
+/// Jobs running at once, per instance.
 pub const WORKERS: usize = 2;
 /// Jobs waiting at most; one more is refused (429).
 pub const MAX_WAITING: usize = 20;
 /// Finished jobs still shown.
 const SHOWN_DONE: usize = 5;
+/// How often an idle worker looks for a job started on another instance.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
-/// The jobs: what the page shows, and the line the workers take from.
-#[derive(Debug)]
+/// This instance's workers' bell: rung when a job joins the line here.
+#[derive(Debug, Default)]
 pub struct Jobs {
-    board: Mutex<Versioned<Board>>,
-    /// Held while a change is published: one at a time, in order.
-    writing: Mutex<()>,
-    /// Signalled when a job joins the line.
+    bell: Mutex<()>,
     ready: Condvar,
 }
 
-#[derive(Debug, Default)]
-struct Board {
+/// The job list.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Board {
     next: u64,
     /// Oldest first.
     jobs: Vec<(u64, Stage)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Stage {
     Waiting,
     Running(u32),
     Done,
-}
-
-impl Jobs {
-    pub(crate) fn new(start: sse_hub::EventId) -> Self {
-        Jobs {
-            board: Mutex::new(Versioned::new(Board::default(), start)),
-            writing: Mutex::new(()),
-            ready: Condvar::new(),
-        }
-    }
-
-    fn board(&self) -> MutexGuard<'_, Versioned<Board>> {
-        self.board.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Board {
@@ -90,10 +79,12 @@ impl Board {
 }
 
 /// `GET /progress`: the jobs as they are, and the stream from then.
-pub async fn page(State(demo): State<Demo>) -> Html<String> {
-    let (list, resume) = {
-        let board = demo.jobs.board();
-        (board.value.html(false), demo.resume_after(board.changed))
+pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> {
+    let board = {
+        let demo = demo.clone();
+        Demo::blocking(move || demo.state.jobs())
+            .await?
+            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
     };
     let body = format!(
         r##"<button hx-post="/progress/start" hx-target="#job-note">Start a job</button>
@@ -101,9 +92,10 @@ pub async fn page(State(demo): State<Demo>) -> Html<String> {
 <div {swap} hx-swap="none"></div>
 {list}"##,
         swap = PROGRESS.sse_swap(),
+        list = board.value.html(false),
     );
-    let live = layout::live("/events/progress", &resume, &body);
-    layout::page("Progress", &live)
+    let live = layout::live("/events/progress", &demo.resume_after(board.changed), &body);
+    Ok(layout::page("Progress", &live))
 }
 
 /// What the button's note says when the line is full.
@@ -117,11 +109,8 @@ pub async fn start(
     hx: HxRequest,
 ) -> Result<(StatusCode, &'static str), StatusCode> {
     let joined = Demo::blocking(move || {
-        let _writing = demo.jobs.writing.lock().unwrap_or_else(|e| e.into_inner());
-        {
-            let mut board = demo.jobs.board();
+        let joined = change(&demo, |board| {
             let waiting = board
-                .value
                 .jobs
                 .iter()
                 .filter(|(_, stage)| *stage == Stage::Waiting)
@@ -129,15 +118,18 @@ pub async fn start(
             if waiting >= MAX_WAITING {
                 return false;
             }
-            board.value.next += 1;
-            let id = board.value.next;
-            board.value.jobs.push((id, Stage::Waiting));
+            board.next += 1;
+            let id = board.next;
+            board.jobs.push((id, Stage::Waiting));
+            true
+        });
+        if joined == Some(true) {
+            demo.jobs.ready.notify_one();
         }
-        demo.jobs.ready.notify_one();
-        publish(&demo);
-        true
+        joined
     })
-    .await?;
+    .await?
+    .ok_or(StatusCode::SERVICE_UNAVAILABLE)?;
     Ok(match (joined, hx.wants_fragment()) {
         (true, true) => (StatusCode::OK, ""),
         (true, false) => (StatusCode::ACCEPTED, ""),
@@ -146,40 +138,41 @@ pub async fn start(
     })
 }
 
-/// Publishes the job list (the caller holds `writing`), and keeps the id it got.
-fn publish(demo: &Demo) {
-    let html = demo.jobs.board().value.html(true);
-    let message = Message::new("progress", (PROGRESS, html.as_str())).with_coalescing_key("jobs");
-    if let Ok(id) = demo.hub.send(message) {
-        demo.jobs.board().changed = id;
+/// Changes the job list with `edit` under the deployment's write lock, publishes it if
+/// `edit` says it changed, and stores it with the id it got; what `edit` said, or `None`
+/// when the state or the hub is unavailable.
+fn change(demo: &Demo, edit: impl FnOnce(&mut Board) -> bool) -> Option<bool> {
+    let _writing = demo.state.lock().ok()?;
+    let mut board = demo.state.jobs().ok()?.value;
+    if !edit(&mut board) {
+        return Some(false);
     }
+    let html = board.html(true);
+    let message = Message::new("progress", (PROGRESS, html.as_str())).with_coalescing_key("jobs");
+    let id = demo.hub.send(message).ok()?;
+    demo.state.set_jobs(&Versioned::new(board, id)).ok()?;
+    Some(true)
 }
 
 /// Moves job `id` to `stage` and publishes the list.
 fn set(demo: &Demo, id: u64, stage: Stage) {
-    let _writing = demo.jobs.writing.lock().unwrap_or_else(|e| e.into_inner());
-    {
-        let mut board = demo.jobs.board();
-        if let Some(job) = board.value.jobs.iter_mut().find(|(job, _)| *job == id) {
-            job.1 = stage;
-        }
+    change(demo, |board| {
+        let Some(job) = board.jobs.iter_mut().find(|(job, _)| *job == id) else {
+            return false; // gone (the state was lost meanwhile)
+        };
+        job.1 = stage;
         if stage == Stage::Done {
             // Only the last few finished jobs stay on the board.
-            let done = board
-                .value
-                .jobs
-                .iter()
-                .filter(|(_, s)| *s == Stage::Done)
-                .count();
+            let done = board.jobs.iter().filter(|(_, s)| *s == Stage::Done).count();
             let mut extra = done.saturating_sub(SHOWN_DONE);
-            board.value.jobs.retain(|(_, s)| {
+            board.jobs.retain(|(_, s)| {
                 let drop = *s == Stage::Done && extra > 0;
                 extra -= usize::from(drop);
                 !drop
             });
         }
-    }
-    publish(demo);
+        true
+    });
 }
 
 /// Starts the workers: plain threads that take the next waiting job, until the hub is
@@ -202,27 +195,26 @@ pub fn start_workers(demo: &Demo, step: Duration) {
     }
 }
 
-/// The next waiting job, now running; `None` once the hub is closed.
+/// The next waiting job (of any instance), now running; `None` once the hub is closed.
 fn next_job(demo: &Demo) -> Option<u64> {
-    let mut board = demo.jobs.board();
     loop {
         if demo.hub.is_closed() {
             return None;
         }
-        if let Some(job) = board
-            .value
-            .jobs
-            .iter_mut()
-            .find(|(_, s)| *s == Stage::Waiting)
-        {
-            job.1 = Stage::Running(0);
-            return Some(job.0);
+        let mut taken = None;
+        change(demo, |board| {
+            let job = board.jobs.iter_mut().find(|(_, s)| *s == Stage::Waiting);
+            if let Some(job) = job {
+                job.1 = Stage::Running(0);
+                taken = Some(job.0);
+            }
+            taken.is_some()
+        });
+        if taken.is_some() {
+            return taken;
         }
-        board = demo
-            .jobs
-            .ready
-            .wait_timeout(board, Duration::from_millis(500))
-            .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
+        let bell = demo.jobs.bell.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = demo.jobs.ready.wait_timeout(bell, LOOK_EVERY);
     }
 }
 

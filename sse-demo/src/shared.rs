@@ -1,5 +1,5 @@
 //! What pages render, where every instance of the demo sees it ([`SharedState`]): in this
-//! process ([`Memory`]), or in Redis with `--redis` ([`crate::shared_redis`]), so two
+//! process ([`Memory`]), or in Redis with `--redis` (`src/shared_redis.rs`), so two
 //! servers behind one address render the same pages.
 //!
 //! Each value is [`Versioned`]: with the id of the event that last changed it, so a page
@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use sse_hub::EventId;
 
+use crate::progress::Board;
 use crate::todo::Todo;
 
 /// A value and the id of the event that last changed it.
@@ -112,6 +113,20 @@ pub trait SharedState: Send + Sync + 'static {
     /// When it cannot be written.
     fn set_todos(&self, todos: &Versioned<Vec<Todo>>) -> Result<(), Unavailable>;
 
+    /// The job list of the progress page.
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be read.
+    fn jobs(&self) -> Result<Versioned<Board>, Unavailable>;
+
+    /// Stores the job list (under the write lock).
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be written.
+    fn set_jobs(&self, jobs: &Versioned<Board>) -> Result<(), Unavailable>;
+
     /// The next build number of the notifications producer: 1, 2, 3... across the
     /// deployment.
     ///
@@ -133,6 +148,7 @@ pub struct Memory {
     lock: std::sync::Arc<(Mutex<bool>, std::sync::Condvar)>,
     unread: Mutex<Versioned<u64>>,
     todos: Mutex<Versioned<Vec<Todo>>>,
+    jobs: Mutex<Versioned<Board>>,
     builds: Mutex<u64>,
 }
 
@@ -170,6 +186,15 @@ impl SharedState for Memory {
 
     fn set_todos(&self, todos: &Versioned<Vec<Todo>>) -> Result<(), Unavailable> {
         *guard(&self.todos) = todos.clone();
+        Ok(())
+    }
+
+    fn jobs(&self) -> Result<Versioned<Board>, Unavailable> {
+        Ok(guard(&self.jobs).clone())
+    }
+
+    fn set_jobs(&self, jobs: &Versioned<Board>) -> Result<(), Unavailable> {
+        *guard(&self.jobs) = jobs.clone();
         Ok(())
     }
 

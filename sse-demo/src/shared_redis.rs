@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use redis::{Client, Connection};
 use sse_hub::EventId;
 
+use crate::progress::Board;
 use crate::shared::{SharedState, Unavailable, Versioned, WriteLock};
 use crate::todo::Todo;
 
@@ -27,6 +28,7 @@ const LOCK_TTL: Duration = Duration::from_secs(5);
 const LOCK: &str = "sse-demo:lock";
 const UNREAD: &str = "sse-demo:unread";
 const TODOS: &str = "sse-demo:todos";
+const JOBS: &str = "sse-demo:jobs";
 const BUILDS: &str = "sse-demo:builds";
 const LEASE: &str = "sse-demo:producers";
 
@@ -70,7 +72,7 @@ impl RedisState {
             me: me.to_owned(),
         };
         // Known from the start, for pages served while Redis does not answer.
-        for key in [UNREAD, TODOS] {
+        for key in [UNREAD, TODOS, JOBS] {
             if let Err(error) = state.read(key) {
                 tracing::warn!(%error, key, "not read at start");
             }
@@ -225,6 +227,14 @@ impl SharedState for RedisState {
 
     fn set_todos(&self, todos: &Versioned<Vec<Todo>>) -> Result<(), Unavailable> {
         self.set(TODOS, todos)
+    }
+
+    fn jobs(&self) -> Result<Versioned<Board>, Unavailable> {
+        self.get(JOBS)
+    }
+
+    fn set_jobs(&self, jobs: &Versioned<Board>) -> Result<(), Unavailable> {
+        self.set(JOBS, jobs)
     }
 
     fn next_build(&self) -> Result<u64, Unavailable> {

@@ -1,5 +1,6 @@
 //! Two instances of the demo on one real redis-server, as behind a load balancer: after
-//! mixed actions on both, each page renders the same on A and B; the background producers
+//! mixed actions on both, each page renders the same on A and B (todos, unread count,
+//! jobs); the background producers
 //! run once for the deployment (one "Build #n" per n); after Redis restarts empty, both
 //! pages start again from nothing and agree. Bounded: every wait has a deadline.
 
@@ -62,6 +63,12 @@ async fn todos(port: u16) -> String {
     let (status, page) = get(port, "/todo").await;
     assert_eq!(status, 200);
     part(&page, r#"<ul id="todos">"#, "</ul>")
+}
+
+async fn jobs(port: u16) -> String {
+    let (status, page) = get(port, "/progress").await;
+    assert_eq!(status, 200);
+    part(&page, r#"<ul id="jobs""#, "</ul>")
 }
 
 async fn unread(port: u16) -> String {
@@ -130,6 +137,23 @@ async fn two_instances_render_the_same_pages_and_produce_once() {
         (first..first + 8).collect::<Vec<_>>(),
         "one Build #n per n"
     );
+
+    // Jobs started on either instance run on any worker; both list the same jobs.
+    assert_eq!(post(port_b, "/progress/start", "").await, 202);
+    assert_eq!(post(port_a, "/progress/start", "").await, 202);
+    let started = Instant::now();
+    loop {
+        let (on_a, on_b) = (jobs(port_a).await, jobs(port_b).await);
+        if on_a == on_b && on_a.matches("done").count() == 2 {
+            assert!(on_a.contains("Job 1") && on_a.contains("Job 2"), "{on_a}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "both jobs done, listed alike:\n{on_a}\n{on_b}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // The connections page shows each instance's own registry.
     let (_, page) = get(port_b, "/connections").await;
