@@ -207,6 +207,18 @@ impl Demo {
         }
     }
 
+    /// Reads the shared state with `read` off the runtime's threads (on Redis it may wait);
+    /// 503 when it cannot be read.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&dyn SharedState) -> Result<T, Unavailable> + Send + 'static,
+    ) -> Result<T, StatusCode> {
+        let state = Arc::clone(&self.state);
+        Self::blocking(move || read(&*state))
+            .await?
+            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
+    }
+
     /// Runs `work` on tokio's blocking threads: work that waits for Redis (the state, or a
     /// publish: at most a second each) never holds up the runtime.
     pub(crate) async fn blocking<T: Send + 'static>(

@@ -14,12 +14,7 @@ use crate::{Demo, Versioned, layout};
 /// `GET /notifications`.
 pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> {
     // The count and the event that set it, read together: the stream starts right after.
-    let unread = {
-        let demo = demo.clone();
-        Demo::blocking(move || demo.state.unread())
-            .await?
-            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
-    };
+    let unread = demo.read(|state| state.unread()).await?;
     let resume = demo.resume_after(unread.changed);
     let unread = unread.value;
     let body = format!(

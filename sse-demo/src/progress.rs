@@ -80,12 +80,7 @@ impl Board {
 
 /// `GET /progress`: the jobs as they are, and the stream from then.
 pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> {
-    let board = {
-        let demo = demo.clone();
-        Demo::blocking(move || demo.state.jobs())
-            .await?
-            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
-    };
+    let board = demo.read(|state| state.jobs()).await?;
     let body = format!(
         r##"<button hx-post="/progress/start" hx-target="#job-note">Start a job</button>
 <p id="job-note" role="status"></p>

@@ -22,6 +22,9 @@ use crate::todo::Todo;
 const TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a page waits for Redis before it renders the last value known here.
 pub const READ_TIMEOUT: Duration = Duration::from_millis(40);
+/// After a page's read failed, pages render what is known here without asking Redis for
+/// this long.
+const READ_PAUSE: Duration = Duration::from_millis(500);
 /// The write lock expires after this if its holder dies (longer than a publish may take).
 const LOCK_TTL: Duration = Duration::from_secs(5);
 
@@ -45,8 +48,9 @@ return 0";
 pub struct RedisState {
     client: Client,
     connection: Mutex<Option<Connection>>,
-    /// Pages' reads, on a connection of their own with a short timeout.
-    reader: Mutex<Option<Connection>>,
+    /// Pages' reads, on a connection of their own with a short timeout; and until when
+    /// they do not ask Redis (it just failed them).
+    reader: Mutex<(Option<Connection>, Option<Instant>)>,
     /// The last value read or written here, by key.
     known: Mutex<HashMap<&'static str, Option<String>>>,
     /// This instance, as a lock and lease holder.
@@ -67,7 +71,7 @@ impl RedisState {
         let state = RedisState {
             client: Client::open(url).map_err(unavailable)?,
             connection: Mutex::new(None),
-            reader: Mutex::new(None),
+            reader: Mutex::new((None, None)),
             known: Mutex::default(),
             me: me.to_owned(),
         };
@@ -93,9 +97,17 @@ impl RedisState {
     /// known here.
     fn read(&self, key: &'static str) -> Result<Option<String>, Unavailable> {
         let read = match self.reader.try_lock() {
-            Ok(mut slot) => on(&self.client, &mut slot, READ_TIMEOUT, |c| {
-                redis::cmd("GET").arg(key).query::<Option<String>>(c)
-            }),
+            Ok(reader) if reader.1.is_some_and(|until| Instant::now() < until) => {
+                Err(Unavailable("Redis failed a read a moment ago".into()))
+            }
+            Ok(mut reader) => {
+                let (slot, pause) = &mut *reader;
+                let read = on(&self.client, slot, READ_TIMEOUT, |c| {
+                    redis::cmd("GET").arg(key).query::<Option<String>>(c)
+                });
+                *pause = read.is_err().then(|| Instant::now() + READ_PAUSE);
+                read
+            }
             Err(_) => Err(Unavailable("another page is reading".into())),
         };
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());

@@ -32,12 +32,7 @@ impl Todo {
 
 /// `GET /todo`: the list as it is, and the stream from exactly then.
 pub async fn page(State(demo): State<Demo>) -> Result<Html<String>, StatusCode> {
-    let todos = {
-        let demo = demo.clone();
-        Demo::blocking(move || demo.state.todos())
-            .await?
-            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
-    };
+    let todos = demo.read(|state| state.todos()).await?;
     let items: String = todos.value.iter().map(|t| t.html("")).collect();
     let resume = demo.resume_after(todos.changed);
     let body = format!(

@@ -8,14 +8,11 @@ mod common;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::{Seen, decode};
-use futures_util::StreamExt;
+use common::{Seen, data, next};
 use sse_hub::{
     Append, Backplane, BackplaneError, Config, ConnectionId, Entry, EventId, Feed, Hub, LogEvent,
-    PublishError, Snapshot, Subscription,
+    PublishError, Snapshot,
 };
-
-const LIMIT: Duration = Duration::from_secs(10);
 
 /// What the fake log does with appends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,23 +208,6 @@ impl Backplane for Fake {
 
 fn hub(log: &Arc<Log>) -> Hub {
     Hub::new_with_backplane(Config::default(), log.backplane()).expect("a hub on the fake log")
-}
-
-/// The next event of `sub`, decoded, within the limit.
-async fn next(sub: &mut Subscription) -> Seen {
-    let event = tokio::time::timeout(LIMIT, sub.next())
-        .await
-        .expect("an event in time")
-        .expect("the stream goes on");
-    decode(&event)
-}
-
-async fn data(sub: &mut Subscription, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for _ in 0..n {
-        out.push(next(sub).await.data);
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -128,18 +128,27 @@ fn event(data: &str) -> Event<'_> {
     Event::new().with_data(data)
 }
 
+/// A thread publishing `data`, one event each, to `topic`.
+fn publisher(
+    hub: &Hub,
+    topic: &'static str,
+    data: &'static [&'static str],
+) -> loom::thread::JoinHandle<()> {
+    let hub = hub.clone();
+    loom::thread::spawn(move || {
+        for data in data {
+            hub.publish(topic, event(data)).expect("publish");
+        }
+    })
+}
+
 /// A subscriber waits while a publisher pushes: it is woken, and gets the event.
 #[test]
 fn no_lost_wake_up() {
     model(|| {
         let hub: Hub = Hub::new(Config::default());
         let mut reader = Reader::new(hub.subscribe(["t"], None).expect("subscribe"));
-        let publisher = {
-            let hub = hub.clone();
-            loom::thread::spawn(move || {
-                hub.publish("t", event("1")).expect("publish");
-            })
-        };
+        let publisher = publisher(&hub, "t", &["1"]);
         reader.poll();
         publisher.join().expect("publisher");
         reader.finish();
@@ -156,12 +165,7 @@ fn targeted_event_racing_a_ring_push_keeps_order() {
         let subscription = hub.subscribe(["t"], None).expect("subscribe");
         let me = subscription.id();
         let mut reader = Reader::new(subscription);
-        let broadcast = {
-            let hub = hub.clone();
-            loom::thread::spawn(move || {
-                hub.publish("t", event("all")).expect("publish");
-            })
-        };
+        let broadcast = publisher(&hub, "t", &["all"]);
         let targeted = {
             let hub = hub.clone();
             loom::thread::spawn(move || {
@@ -190,18 +194,8 @@ fn two_topics_merge_in_order() {
     model(|| {
         let hub: Hub = Hub::new(Config::default());
         let mut reader = Reader::new(hub.subscribe(["a", "b"], None).expect("subscribe"));
-        let a = {
-            let hub = hub.clone();
-            loom::thread::spawn(move || {
-                hub.publish("a", event("a")).expect("publish");
-            })
-        };
-        let b = {
-            let hub = hub.clone();
-            loom::thread::spawn(move || {
-                hub.publish("b", event("b")).expect("publish");
-            })
-        };
+        let a = publisher(&hub, "a", &["a"]);
+        let b = publisher(&hub, "b", &["b"]);
         reader.poll();
         a.join().expect("a");
         b.join().expect("b");
@@ -224,14 +218,7 @@ fn lag_while_reading_ends_the_stream_with_nothing_skipped() {
         let hub: Hub = Hub::new(Config::default().with_queue_capacity(1));
         let subscription = hub.subscribe(["t"], None).expect("subscribe");
         let mut reader = Reader::new(subscription);
-        let publisher = {
-            let hub = hub.clone();
-            loom::thread::spawn(move || {
-                for data in ["1", "2", "3"] {
-                    hub.publish("t", event(data)).expect("publish");
-                }
-            })
-        };
+        let publisher = publisher(&hub, "t", &["1", "2", "3"]);
         reader.poll();
         publisher.join().expect("publisher");
         reader.finish();

@@ -8,31 +8,13 @@ mod common;
 use std::time::Duration;
 
 use common::redis::RedisServer;
-use common::{Seen, decode};
-use futures_util::StreamExt;
-use sse_hub::{Config, Hub, PublishError, Redis, Subscription};
+use common::{data, next};
+use sse_hub::{Config, Hub, PublishError, Redis};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
 fn hub(server: &RedisServer, config: Config) -> Hub {
     Hub::new_with_redis(config, Redis::new(server.url())).expect("a hub on Redis")
-}
-
-/// The next event of `sub`, decoded, within the limit.
-async fn next(sub: &mut Subscription) -> Seen {
-    let event = tokio::time::timeout(LIMIT, sub.next())
-        .await
-        .expect("an event in time")
-        .expect("the stream goes on");
-    decode(&event)
-}
-
-async fn data(sub: &mut Subscription, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for _ in 0..n {
-        out.push(next(sub).await.data);
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

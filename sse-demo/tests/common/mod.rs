@@ -18,19 +18,25 @@ pub async fn serve(demo: &Demo) -> u16 {
     port
 }
 
-/// Sends `head` (a whole HTTP/1.1 request, `Connection: close`) and returns the
-/// response's head, lowercased, within ten seconds.
-pub async fn request(port: u16, head: &str) -> String {
+/// Sends `request` (a whole HTTP/1.1 request, `Connection: close`) and returns the whole
+/// response, within ten seconds.
+async fn exchange(port: u16, request: &str) -> String {
     let mut tcp = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
         .await
         .expect("connect");
-    tcp.write_all(head.as_bytes()).await.expect("send");
+    tcp.write_all(request.as_bytes()).await.expect("send");
     let mut response = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut response))
         .await
         .expect("a response in time")
         .expect("read");
-    let text = String::from_utf8_lossy(&response).to_lowercase();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// Sends `head` (a whole HTTP/1.1 request, `Connection: close`) and returns the
+/// response's head, lowercased, within ten seconds.
+pub async fn request(port: u16, head: &str) -> String {
+    let text = exchange(port, head).await.to_lowercase();
     text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
 }
 
@@ -43,17 +49,8 @@ pub fn status(head: &str) -> u16 {
 
 /// `GET path` (HTTP/1.1, `Connection: close`): the status and the body, within ten seconds.
 pub async fn get(port: u16, path: &str) -> (u16, String) {
-    let mut tcp = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        .await
-        .expect("connect");
     let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    tcp.write_all(head.as_bytes()).await.expect("send");
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut response))
-        .await
-        .expect("a response in time")
-        .expect("read");
-    let text = String::from_utf8_lossy(&response).into_owned();
+    let text = exchange(port, &head).await;
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     (status(&head.to_lowercase()), body.to_owned())
 }

@@ -39,3 +39,24 @@ pub fn decode(event: &EncodedEvent) -> Seen {
         id,
     }
 }
+
+/// The next event of `sub`, decoded, within ten seconds.
+#[cfg(not(loom))]
+pub async fn next(sub: &mut sse_hub::Subscription) -> Seen {
+    use futures_util::StreamExt;
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), sub.next())
+        .await
+        .expect("an event in time")
+        .expect("the stream goes on");
+    decode(&event)
+}
+
+/// The data of the next `n` events of `sub`.
+#[cfg(not(loom))]
+pub async fn data(sub: &mut sse_hub::Subscription, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(next(sub).await.data);
+    }
+    out
+}
