@@ -196,17 +196,25 @@ fn next_job(demo: &Demo) -> Option<u64> {
         if demo.hub.is_closed() {
             return None;
         }
-        let mut taken = None;
-        change(demo, |board| {
-            let job = board.jobs.iter_mut().find(|(_, s)| *s == Stage::Waiting);
-            if let Some(job) = job {
-                job.1 = Stage::Running(0);
-                taken = Some(job.0);
+        // A look first (a page's read: at once, even when Redis is stalled); the write
+        // lock only when there is a job to take.
+        let waiting = demo
+            .state
+            .jobs()
+            .is_ok_and(|board| board.value.jobs.iter().any(|(_, s)| *s == Stage::Waiting));
+        if waiting {
+            let mut taken = None;
+            change(demo, |board| {
+                let job = board.jobs.iter_mut().find(|(_, s)| *s == Stage::Waiting);
+                if let Some(job) = job {
+                    job.1 = Stage::Running(0);
+                    taken = Some(job.0);
+                }
+                taken.is_some()
+            });
+            if taken.is_some() {
+                return taken;
             }
-            taken.is_some()
-        });
-        if taken.is_some() {
-            return taken;
         }
         let bell = demo.jobs.bell.lock().unwrap_or_else(|e| e.into_inner());
         let _ = demo.jobs.ready.wait_timeout(bell, LOOK_EVERY);

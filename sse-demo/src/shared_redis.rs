@@ -22,6 +22,8 @@ use crate::todo::Todo;
 const TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a page waits for Redis before it renders the last value known here.
 pub const READ_TIMEOUT: Duration = Duration::from_millis(40);
+/// Idle connections kept for changes, at most.
+const IDLE: usize = 8;
 /// After a page's read failed, pages render what is known here without asking Redis for
 /// this long.
 const READ_PAUSE: Duration = Duration::from_millis(500);
@@ -47,7 +49,9 @@ return 0";
 /// The demo's state in Redis.
 pub struct RedisState {
     client: Client,
-    connection: Mutex<Option<Connection>>,
+    /// Idle connections for changes: each call takes one (or makes one), so a call that
+    /// waits for a stalled Redis holds up no other.
+    idle: Mutex<Vec<Connection>>,
     /// Pages' reads, on a connection of their own with a short timeout; and until when
     /// they do not ask Redis (it just failed them).
     reader: Mutex<(Option<Connection>, Option<Instant>)>,
@@ -70,7 +74,7 @@ impl RedisState {
     pub fn new(url: &str, me: &str) -> Result<Self, Unavailable> {
         let state = RedisState {
             client: Client::open(url).map_err(unavailable)?,
-            connection: Mutex::new(None),
+            idle: Mutex::default(),
             reader: Mutex::new((None, None)),
             known: Mutex::default(),
             me: me.to_owned(),
@@ -84,13 +88,22 @@ impl RedisState {
         Ok(state)
     }
 
-    /// Runs `f` on the connection (made, or made again after an error).
+    /// Runs `f` on an idle connection, or a new one; keeps it for the next call unless it
+    /// failed (at most [`IDLE`] are kept).
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, Unavailable> {
-        let mut slot = self.connection.lock().unwrap_or_else(|e| e.into_inner());
-        on(&self.client, &mut slot, TIMEOUT, f)
+        let idle = || self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = idle().pop();
+        let result = on(&self.client, &mut slot, TIMEOUT, f);
+        if let Some(connection) = slot {
+            let mut idle = idle();
+            if idle.len() < IDLE {
+                idle.push(connection);
+            }
+        }
+        result
     }
 
     /// A page's read of `key`: from Redis within [`READ_TIMEOUT`], else the last value
