@@ -1,5 +1,5 @@
 //! Criterion benchmark `hub_fanout`: one ~110-byte event to 10,000 subscribers, through
-//! sse-hub and through a bare `tokio::sync::broadcast` channel, in one group so that the
+//! ssekit-hub and through a bare `tokio::sync::broadcast` channel, in one group so that the
 //! ratio comes from one run. Throughput is deliveries (10,000 per iteration).
 //! `cargo bench -p sse-benches --bench hub`.
 
@@ -21,7 +21,7 @@ fn hub_fanout(c: &mut Criterion) {
         .throughput(Throughput::Elements(SUBSCRIBERS as u64));
 
     let mut hub = HubFanout::new(SUBSCRIBERS);
-    group.bench_function("sse_hub", |b| b.iter(|| black_box(hub.round())));
+    group.bench_function("ssekit_hub", |b| b.iter(|| black_box(hub.round())));
     drop(hub);
 
     let mut broadcast = BroadcastFanout::new(SUBSCRIBERS);

@@ -1,4 +1,4 @@
-//! Criterion benchmarks: sse-core against axum 0.8, warp 0.4, sse-stream 0.3 and
+//! Criterion benchmarks: ssekit-core against axum 0.8, warp 0.4, sse-stream 0.3 and
 //! eventsource-stream 0.2, and (decoding) PizzasBear's sse-core 0.2, sse-parse 0.1, sseer 0.3
 //! and async-sse 5, plus a hand-written memchr floor, in one group per input so that the
 //! ratios come from one run. `cargo bench -p sse-benches`.

@@ -17,7 +17,7 @@ pub const KNOWN_ENCODE_DIVERGENCES: &[(&str, &str, &str)] = &[(
 )];
 
 /// Checks every encoder on every input: its bytes, decoded by the reference parser, must be
-/// exactly the input event; sse-core (both ways) and the floor must be byte-identical.
+/// exactly the input event; ssekit-core (both ways) and the floor must be byte-identical.
 pub fn check_encoders() -> Vec<String> {
     let mut notes = Vec::new();
     for input in encode_inputs() {

@@ -14,7 +14,7 @@ use futures_util::Stream;
 
 /// The implementations, in the order the groups and tables list them.
 pub const IMPLS: [&str; 11] = [
-    "sse_core",
+    "ssekit_core",
     "sse_core_ref",
     "hand_written",
     "sse_stream",
@@ -27,9 +27,9 @@ pub const IMPLS: [&str; 11] = [
     "floor_utf8",
 ];
 
-/// sse-core's sans-IO `Decoder`, fed each chunk until it is consumed.
-pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
-    use sse_core::{Decoded, Decoder};
+/// ssekit-core's sans-IO `Decoder`, fed each chunk until it is consumed.
+pub fn ssekit_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
+    use ssekit_core::{Decoded, Decoder};
     let mut decoder = Decoder::new();
     for chunk in chunks {
         for item in decoder.feed(chunk) {
@@ -38,7 +38,7 @@ pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
                     on_event(event.event_type(), event.data(), event.last_event_id());
                 }
                 Ok(_) => {}
-                Err(e) => panic!("sse-core decode error: {e:?}"),
+                Err(e) => panic!("ssekit-core decode error: {e:?}"),
             }
         }
     }
@@ -46,10 +46,10 @@ pub fn sse_core(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
     let _ = decoder.finish();
 }
 
-/// sse-core's `Decoder::feed_ref`: the same decoder, each event borrowed from its buffers
+/// ssekit-core's `Decoder::feed_ref`: the same decoder, each event borrowed from its buffers
 /// (no allocation, no copy of the data) instead of owned.
 pub fn sse_core_ref(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)) {
-    use sse_core::{DecodedRef, Decoder};
+    use ssekit_core::{DecodedRef, Decoder};
     let mut decoder = Decoder::new();
     for chunk in chunks {
         let mut items = decoder.feed_ref(chunk);
@@ -59,7 +59,7 @@ pub fn sse_core_ref(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str, &str)
                     on_event(event.event_type(), event.data(), event.last_event_id());
                 }
                 Ok(_) => {}
-                Err(e) => panic!("sse-core decode error: {e:?}"),
+                Err(e) => panic!("ssekit-core decode error: {e:?}"),
             }
         }
     }
@@ -122,12 +122,15 @@ pub fn sse_core_pizzasbear(chunks: &[Bytes], mut on_event: impl FnMut(&str, &str
                     event.last_event_id.as_deref().unwrap_or(""),
                 ),
                 Ok(SseEvent::Retry(_)) => {}
-                Err(e) => panic!("sse-core 0.2 decode error: {e}"),
+                Err(e) => panic!("ssekit-core 0.2 decode error: {e}"),
             }
         }
         // `None` means the chunk is used up: the decoder keeps no unparsed bytes of its own
         // but has consumed all of them into its state.
-        assert!(buf.is_empty(), "sse-core 0.2 left part of a chunk unread");
+        assert!(
+            buf.is_empty(),
+            "ssekit-core 0.2 left part of a chunk unread"
+        );
     }
 }
 
@@ -225,7 +228,7 @@ impl FloorLines {
 }
 
 /// The floor of a decoder that hands out text: [`floor_memchr`], plus a UTF-8 check
-/// (simdutf8, as sse-core and sse-stream use) of every byte, one call per chunk (a character
+/// (simdutf8, as ssekit-core and sse-stream use) of every byte, one call per chunk (a character
 /// cut between chunks is carried over): the least checking a decoder can do that lends or
 /// owns its events' text as `str`. Returns the number of line ends; panics on invalid UTF-8.
 ///
@@ -282,7 +285,7 @@ pub fn floor(name: &str, chunks: &[Bytes]) -> usize {
 
 /// The decoders among [`IMPLS`] (all but the [`FLOORS`]).
 pub const DECODERS: [&str; 9] = [
-    "sse_core",
+    "ssekit_core",
     "sse_core_ref",
     "hand_written",
     "sse_stream",
@@ -297,7 +300,7 @@ pub const DECODERS: [&str; 9] = [
 /// `on_event(event_type, data, last_event_id)`: the one place that maps a name to a decoder.
 pub fn decode_with(name: &str, chunks: &[Bytes], on_event: impl FnMut(&str, &str, &str)) {
     match name {
-        "sse_core" => sse_core(chunks, on_event),
+        "ssekit_core" => ssekit_core(chunks, on_event),
         "sse_core_ref" => sse_core_ref(chunks, on_event),
         "hand_written" => crate::hand_written::hand_written(chunks, on_event),
         "sse_stream" => sse_stream(chunks, on_event),

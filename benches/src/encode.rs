@@ -25,11 +25,11 @@ pub const IMPLS: [&str; 9] = [
     "floor_memchr",
 ];
 
-/// sse-core: build the [`sse_core::Event`] from borrowed strs and append it to `out`, which
+/// ssekit-core: build the [`ssekit_core::Event`] from borrowed strs and append it to `out`, which
 /// the caller reuses (it is cleared first). No allocation once `out` is large enough.
 pub fn sse_core_vec(input: &EncodeInput, out: &mut Vec<u8>) {
     out.clear();
-    let event = sse_core::Event::new()
+    let event = ssekit_core::Event::new()
         .with_event_type(input.event_type)
         .and_then(|e| e.with_id(input.id))
         .expect("valid event type and id")
@@ -37,10 +37,10 @@ pub fn sse_core_vec(input: &EncodeInput, out: &mut Vec<u8>) {
     event.encode_to_vec(out).expect("encodes");
 }
 
-/// sse-core: one [`Bytes`] per event ([`sse_core::Event::to_bytes`]), the way an HTTP body
+/// ssekit-core: one [`Bytes`] per event ([`ssekit_core::Event::to_bytes`]), the way an HTTP body
 /// emits them: exactly one allocation.
 pub fn sse_core_bytes(input: &EncodeInput) -> Bytes {
-    sse_core::Event::new()
+    ssekit_core::Event::new()
         .with_event_type(input.event_type)
         .and_then(|e| e.with_id(input.id))
         .expect("valid event type and id")
@@ -49,12 +49,12 @@ pub fn sse_core_bytes(input: &EncodeInput) -> Bytes {
         .expect("encodes")
 }
 
-/// sse-core: the data given as a shared `Bytes` ([`sse_core::SplitEvent`]), the way a
+/// ssekit-core: the data given as a shared `Bytes` ([`ssekit_core::SplitEvent`]), the way a
 /// server sends a payload it already holds: the body frames of the event, the data among
 /// them as the caller's buffer (not copied) when it has no line break (otherwise encoded
 /// with the fields, a copy). The fields' frame is the one allocation.
 pub fn sse_core_split(input: &EncodeInput) -> [Bytes; 3] {
-    sse_core::Event::new()
+    ssekit_core::Event::new()
         .with_event_type(input.event_type)
         .and_then(|e| e.with_id(input.id))
         .and_then(|e| e.with_shared_data(Bytes::from_static(input.data.as_bytes())))
@@ -62,17 +62,18 @@ pub fn sse_core_split(input: &EncodeInput) -> [Bytes; 3] {
         .into_parts()
 }
 
-/// sse-hyper: the frames of its `SseBody` (what sse-axum and sse-warp send too), over a
+/// ssekit-hyper: the frames of its `SseBody` (what ssekit-axum and ssekit-warp send too), over a
 /// stream that builds the event from the input on every poll; the frame is dropped before
 /// the next poll, as a server drops it once written. Keep-alive off (no timer).
 pub struct HyperBody {
-    body: Pin<Box<sse_hyper::SseBody<BoxedEvents, sse_hyper::TokioTimer>>>,
+    body: Pin<Box<ssekit_hyper::SseBody<BoxedEvents, ssekit_hyper::TokioTimer>>>,
 }
 
 type BoxedEvents = Pin<
     Box<
-        dyn futures_util::Stream<Item = Result<sse_core::Event<'static>, sse_core::EventError>>
-            + Send,
+        dyn futures_util::Stream<
+                Item = Result<ssekit_core::Event<'static>, ssekit_core::EventError>,
+            > + Send,
     >,
 >;
 
@@ -80,13 +81,13 @@ impl HyperBody {
     /// A body that yields `input`'s event forever.
     pub fn new(input: &'static EncodeInput) -> Self {
         let events = futures_util::stream::repeat_with(move || {
-            sse_core::Event::new()
+            ssekit_core::Event::new()
                 .with_event_type(input.event_type)
                 .and_then(|e| e.with_id(input.id))
                 .map(|e| e.with_data(input.data))
         });
-        let body = sse_hyper::SseBody::new(Box::pin(events) as BoxedEvents)
-            .with_keep_alive(sse_hyper::KeepAlive::disabled());
+        let body = ssekit_hyper::SseBody::new(Box::pin(events) as BoxedEvents)
+            .with_keep_alive(ssekit_hyper::KeepAlive::disabled());
         HyperBody {
             body: Box::pin(body),
         }
@@ -94,7 +95,7 @@ impl HyperBody {
 
     /// Builds one event and returns the bytes of the body frame it becomes.
     pub fn next_frame(&mut self) -> Bytes {
-        next_data_frame(self.body.as_mut(), "sse-hyper's body")
+        next_data_frame(self.body.as_mut(), "ssekit-hyper's body")
     }
 }
 

@@ -1,12 +1,12 @@
-//! The `hub_fanout` fixtures: one event to many subscribers, through sse-hub and through a
+//! The `hub_fanout` fixtures: one event to many subscribers, through ssekit-hub and through a
 //! bare `tokio::sync::broadcast` channel, doing the same work per iteration.
 //!
 //! One iteration, either way:
 //!
-//! 1. one event of about 100 bytes is encoded by sse-core into one `Bytes`, with an id of the
+//! 1. one event of about 100 bytes is encoded by ssekit-core into one `Bytes`, with an id of the
 //!    same shape as the hub's (`{epoch:016x}-{seq}`): the hub does it inside
-//!    [`Hub::publish`](sse_hub::Hub::publish), the broadcast side with
-//!    [`Event::to_bytes`](sse_core::Event::to_bytes) before `send`;
+//!    [`Hub::publish`](ssekit_hub::Hub::publish), the broadcast side with
+//!    [`Event::to_bytes`](ssekit_core::Event::to_bytes) before `send`;
 //! 2. it is handed to every subscriber: each delivery clones the refcounted `Bytes` once (the
 //!    hub when it queues it, the channel in `try_recv`);
 //! 3. every subscriber takes it (the hub's `Subscription` polled once with
@@ -19,7 +19,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use futures_util::{FutureExt as _, StreamExt as _};
-use sse_hub::{Config, Hub, Subscription};
+use ssekit_hub::{Config, Hub, Subscription};
 use tokio::sync::broadcast;
 
 /// Subscribers in the `hub_fanout` group.
@@ -39,7 +39,7 @@ pub const DATA: &str = r#"{"symbol":"ACME","bid":1999,"ask":2001,"volume":123456
 /// everything, so any capacity of at least 1 would do.
 pub const CAPACITY: usize = 1024;
 
-/// sse-hub: `subscribers` subscriptions on [`TOPIC`].
+/// ssekit-hub: `subscribers` subscriptions on [`TOPIC`].
 pub struct HubFanout {
     hub: Hub,
     subscriptions: Vec<Subscription>,
@@ -100,11 +100,11 @@ impl BroadcastFanout {
         }
     }
 
-    /// The event the next round sends: encoded by sse-core, as the hub encodes its own.
+    /// The event the next round sends: encoded by ssekit-core, as the hub encodes its own.
     pub fn encode_next(&mut self) -> Bytes {
         self.seq += 1;
         let id = format!("{:016x}-{}", self.epoch, self.seq);
-        sse_core::Event::new()
+        ssekit_core::Event::new()
             .with_event_type(EVENT_TYPE)
             .and_then(|event| event.with_id(id))
             .expect("valid event type and id")

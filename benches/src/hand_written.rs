@@ -1,4 +1,4 @@
-//! The hand-written decoder: the baseline issue 13 measures sse-core's decoder against.
+//! The hand-written decoder: the baseline issue 13 measures ssekit-core's decoder against.
 //!
 //! It is what a careful engineer writes in an afternoon for one service: `memchr2` finds
 //! each line end, a line whole in its chunk is parsed where it lies, a line that spans

@@ -3,7 +3,7 @@
 //! same events before anything is timed.
 //!
 //! - [`inputs`]: the encode inputs and the decode streams with their chunk lists.
-//! - [`encode`]: sse-core (reused `Vec`, one `Bytes`), axum 0.8, warp 0.4, sse-stream 0.3
+//! - [`encode`]: ssekit-core (reused `Vec`, one `Bytes`), axum 0.8, warp 0.4, sse-stream 0.3
 //!   and a hand-written memchr floor.
 //! - [`decode`]: sse-core's `Decoder`, sse-stream 0.3, eventsource-stream 0.2, PizzasBear's
 //!   sse-core 0.2 (renamed `sse-core-pizzasbear`), sse-parse 0.1, sseer 0.3, async-sse 5,
@@ -16,9 +16,9 @@
 //!   used as the oracle by [`check`].
 //! - [`check`]: the sanity checks the bench and the report run at start-up; they panic on
 //!   any unexpected mismatch.
-//! - [`fanout`]: the `hub_fanout` fixtures: sse-hub and a bare `tokio::sync::broadcast`
+//! - [`fanout`]: the `hub_fanout` fixtures: ssekit-hub and a bare `tokio::sync::broadcast`
 //!   channel handing one event to 10,000 subscribers.
-//! - [`load`]: the pieces of the `hub_load` binary (an SSE server over sse-hub or over
+//! - [`load`]: the pieces of the `hub_load` binary (an SSE server over ssekit-hub or over
 //!   axum + broadcast, and a raw-TCP client that measures deliveries, latency, CPU and RSS).
 
 pub mod check;

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_core::{DecodeError, Decoded, Decoder, Progress};
+use ssekit_core::{DecodeError, Decoded, Decoder, Progress};
 
 fn decode<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Vec<Result<Decoded, DecodeError>> {
     let mut dec = Decoder::new().with_comments(true);

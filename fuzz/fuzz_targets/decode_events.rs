@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_core::{Decoded, Decoder, Limits, Progress};
+use ssekit_core::{Decoded, Decoder, Limits, Progress};
 
 fuzz_target!(|input: (u8, u8, u8, Vec<u8>)| {
     let (line, event, chunk, stream) = input;

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_core::Progress;
-use sse_core::line::LineDecoder;
+use ssekit_core::Progress;
+use ssekit_core::line::LineDecoder;
 
 fuzz_target!(|input: (u8, Vec<u8>, Vec<u8>)| {
     let (max, arrivals, stream) = input;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use sse_core::{EncodeError, Event};
+use ssekit_core::{EncodeError, Event};
 
 fuzz_target!(|input: (u16, Option<&str>, Option<&str>, Option<u32>, Option<&str>, Option<&str>)| {
     let (size, event_type, id, retry, data, comment) = input;

@@ -1,6 +1,6 @@
 //! An arbitrary event, encoded then decoded (fed one byte at a time, then whole), gives back
 //! the same fields (data and comments normalised: CR and CRLF become LF); a refused field is
-//! refused for the right reason. The model of "the same fields" is shared with sse-core's
+//! refused for the right reason. The model of "the same fields" is shared with ssekit-core's
 //! round-trip proptest.
 #![no_main]
 
@@ -10,7 +10,7 @@ mod fields;
 
 use fields::Fields;
 use libfuzzer_sys::fuzz_target;
-use sse_core::{Decoded, Decoder};
+use ssekit_core::{Decoded, Decoder};
 
 type Input = (Option<String>, Option<String>, Option<u64>, Option<String>, Option<String>);
 

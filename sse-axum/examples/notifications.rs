@@ -3,7 +3,7 @@
 //! browser's `Last-Event-ID` when it reconnects.
 //!
 //! ```sh
-//! cargo run -p sse-axum --example notifications     # PORT=8080 to change the port
+//! cargo run -p ssekit-axum --example notifications     # PORT=8080 to change the port
 //! ```
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -13,7 +13,7 @@ use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 use futures_util::stream::{self, Stream};
-use sse_axum::{Event, EventError, KeepAlive, LastEventId, Sse};
+use ssekit_axum::{Event, EventError, KeepAlive, LastEventId, Sse};
 
 const PAGE: &str = r#"<!doctype html>
 <meta charset="utf-8">

@@ -6,17 +6,17 @@ use axum_core::body::Body;
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
-use sse_hyper::LastEventIdError;
+use ssekit_hyper::LastEventIdError;
 
 /// The request's `Last-Event-ID` header: `None` when absent, else the id the client last
-/// received (checked by [`sse_hyper::last_event_id`]).
+/// received (checked by [`ssekit_hyper::last_event_id`]).
 ///
 /// A malformed header (not UTF-8, or not a valid id) rejects the request with
 /// [`LastEventIdRejection`]: 400 Bad Request with a plain-text reason.
 ///
 /// ```
 /// use axum::{Router, routing::get};
-/// use sse_axum::LastEventId;
+/// use ssekit_axum::LastEventId;
 ///
 /// async fn resume(LastEventId(id): LastEventId) -> String {
 ///     format!("resuming after {}", id.as_deref().unwrap_or("the start"))
@@ -53,7 +53,7 @@ impl<St: Send + Sync> FromRequestParts<St> for LastEventId {
     type Rejection = LastEventIdRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &St) -> Result<Self, Self::Rejection> {
-        match sse_hyper::last_event_id(&parts.headers) {
+        match ssekit_hyper::last_event_id(&parts.headers) {
             Ok(id) => Ok(LastEventId(id.map(str::to_owned))),
             Err(e) => Err(LastEventIdRejection(e)),
         }

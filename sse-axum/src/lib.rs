@@ -1,7 +1,7 @@
-//! # sse-axum
+//! # ssekit-axum
 //!
-//! Server-Sent Events for axum 0.8, as thin glue over [`sse_hyper`] (the body, keep-alive
-//! and headers) and `sse-core` (every byte of the protocol).
+//! Server-Sent Events for axum 0.8, as thin glue over [`ssekit_hyper`] (the body, keep-alive
+//! and headers) and `ssekit-core` (every byte of the protocol).
 //!
 //! - [`Sse`]: any [`Stream`](futures_core::Stream) of [`SseItem`]s as a response, with
 //!   [`KeepAlive`].
@@ -12,7 +12,7 @@
 //! ```
 //! use axum::{Router, routing::get};
 //! use futures_util::stream::{self, Stream, StreamExt};
-//! use sse_axum::{Event, EventError, LastEventId, Sse};
+//! use ssekit_axum::{Event, EventError, LastEventId, Sse};
 //!
 //! async fn events(LastEventId(last): LastEventId) -> Sse<impl Stream<Item = Result<Event<'static>, EventError>>> {
 //!     let next = last.and_then(|id| id.parse::<u64>().ok()).map_or(1, |n| n + 1);
@@ -31,13 +31,13 @@
 //!
 //! With the `serde` feature a stream may yield `Json(value)` of any `serde::Serialize` value,
 //! or a `serde_json::Value`: each is one data-only event whose data is the value as JSON,
-//! written by sse-core without an intermediate `String`.
+//! written by ssekit-core without an intermediate `String`.
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
 //! use axum::{Router, routing::get};
 //! use futures_util::stream::{self, Stream};
-//! use sse_axum::{Json, Sse};
+//! use ssekit_axum::{Json, Sse};
 //!
 //! #[derive(serde::Serialize)]
 //! struct Price {
@@ -56,7 +56,7 @@
 //! ## Errors end the response cleanly
 //!
 //! A stream of `Result`s sends each `Ok` item as an event; the first `Err` (any error that
-//! converts into [`sse_hyper::BoxError`]) ends the response there, as does an item that
+//! converts into [`ssekit_hyper::BoxError`]) ends the response there, as does an item that
 //! cannot be an event (e.g. an event type with a line break). Every event before it reaches
 //! the client, the response ends normally, and the reason ([`BodyError`]) is logged with
 //! `tracing` at level `ERROR` for the operator. Nothing panics and the server goes on; a
@@ -66,7 +66,7 @@
 //! ```
 //! use axum::{Router, routing::get};
 //! use futures_util::stream::{self, Stream};
-//! use sse_axum::Sse;
+//! use ssekit_axum::Sse;
 //!
 //! async fn lines() -> Sse<impl Stream<Item = Result<&'static str, std::io::Error>>> {
 //!     let lines = [Ok("sent"), Err(std::io::Error::other("disk gone")), Ok("never sent")];
@@ -87,7 +87,7 @@
 //!
 //! ## Coming from `axum::response::sse`
 //!
-//! | | `axum::response::sse` | `sse_axum` |
+//! | | `axum::response::sse` | `ssekit_axum` |
 //! |---|---|---|
 //! | keep-alive | off unless `.keep_alive(KeepAlive::new())` | on by default (every 15 s); `.with_keep_alive(KeepAlive::disabled())` turns it off |
 //! | event type | `Event::default().event("x")` (panics on a line break, or when set twice) | `Event::new().with_event_type("x")?` (a line break is an `Err`; set twice, the last wins) |
@@ -110,23 +110,23 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (sse-hyper's `serde`) |
-//! | `server` | no | `server`: sse-hyper's ready server, for a `Router` |
-//! | `server-tls` | no | `server::Tls`: HTTPS with HTTP/2 (sse-hyper's `server-tls`) |
+//! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (ssekit-hyper's `serde`) |
+//! | `server` | no | `server`: ssekit-hyper's ready server, for a `Router` |
+//! | `server-tls` | no | `server::Tls`: HTTPS with HTTP/2 (ssekit-hyper's `server-tls`) |
 //!
 //! ## Serving (feature `server`)
 //!
 //! `axum::serve` has no timeout for a client that stops reading, nor a shutdown that
-//! ends while such a client holds a stream. sse-hyper's `server::Server` serves a
+//! ends while such a client holds a stream. ssekit-hyper's `server::Server` serves a
 //! `Router` as it is, one line instead of `axum::serve`, with defaults for event
 //! streams (see `server::ServerConfig`):
 //!
 //! ```no_run
 //! # #[cfg(feature = "server")]
-//! # async fn run(app: axum::Router, hub: sse_hub::Hub) -> std::io::Result<()> {
+//! # async fn run(app: axum::Router, hub: ssekit_hub::Hub) -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! // axum::serve(listener, app).await?;
-//! sse_axum::server::Server::from_listener(listener)
+//! ssekit_axum::server::Server::from_listener(listener)
 //!     .on_shutdown(move || hub.close()) // SIGTERM or SIGINT: every event stream ends
 //!     .serve(app)
 //!     .await?;
@@ -138,27 +138,27 @@
 //!
 //! What a handler names is at this crate's root: the event types and items (`Event`,
 //! `EventError`, `EncodedEvent`, `SseItem`, `Json`), `KeepAlive`, and the errors. The rest is
-//! in `sse_hyper` (HTTP) and `sse_core` (the protocol).
+//! in `ssekit_hyper` (HTTP) and `ssekit_core` (the protocol).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod last_event_id;
 mod sse;
 
 // Re-exports: what a handler's code names (the event types and items, keep-alive, errors),
-// so a handler needs no other dependency; everything else is in `sse_hyper` and `sse_core`.
+// so a handler needs no other dependency; everything else is in `ssekit_hyper` and `ssekit_core`.
 pub use last_event_id::{LastEventId, LastEventIdRejection};
 pub use sse::Sse;
 #[cfg(feature = "serde")]
-pub use sse_hyper::Json;
-/// sse-hyper's ready server for event-stream apps (a `Router` is a tower `Service`).
+pub use ssekit_hyper::Json;
+/// ssekit-hyper's ready server for event-stream apps (a `Router` is a tower `Service`).
 #[cfg(feature = "server")]
-pub use sse_hyper::server;
-pub use sse_hyper::{
+pub use ssekit_hyper::server;
+pub use ssekit_hyper::{
     BodyError, EncodedEvent, Event, EventError, KeepAlive, LastEventIdError, SseItem,
 };
 
 /// The workspace README's examples (axum, encoding, decoding), compiled and run as doc tests
-/// here, where axum and sse-core are both at hand.
+/// here, where axum and ssekit-core are both at hand.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

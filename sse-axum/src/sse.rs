@@ -3,7 +3,7 @@
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use futures_core::Stream;
-use sse_hyper::{KeepAlive, SseItem, TokioTimer};
+use ssekit_hyper::{KeepAlive, SseItem, TokioTimer};
 
 /// An event-stream response: status 200, `Content-Type: text/event-stream`,
 /// `Cache-Control: no-cache`, `X-Accel-Buffering: no`, then one frame per item of the stream
@@ -17,7 +17,7 @@ use sse_hyper::{KeepAlive, SseItem, TokioTimer};
 /// ```
 /// use axum::{Router, routing::get};
 /// use futures_util::stream;
-/// use sse_axum::{KeepAlive, Sse};
+/// use ssekit_axum::{KeepAlive, Sse};
 /// use std::time::Duration;
 ///
 /// async fn greetings() -> Sse<impl futures_util::Stream<Item = (&'static str, &'static str)>> {
@@ -30,7 +30,7 @@ use sse_hyper::{KeepAlive, SseItem, TokioTimer};
 #[derive(Debug)]
 #[must_use]
 pub struct Sse<S> {
-    inner: sse_hyper::Sse<S, TokioTimer>,
+    inner: ssekit_hyper::Sse<S, TokioTimer>,
 }
 
 impl<S> Sse<S> {
@@ -43,7 +43,7 @@ impl<S> Sse<S> {
         S::Item: SseItem,
     {
         Sse {
-            inner: sse_hyper::Sse::new(stream),
+            inner: ssekit_hyper::Sse::new(stream),
         }
     }
 

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get as route;
 use common::*;
-use sse_axum::Sse;
+use ssekit_axum::Sse;
 use support::*;
 use tokio::sync::mpsc;
 use tower_http::compression::{CompressionLayer, Predicate};

@@ -1,5 +1,5 @@
-//! sse-axum behind a real axum server, read by a real hyper client and sse-core's decoder.
-//! What the client must see is in sse-hyper's `tests/support`, shared by the adapters.
+//! ssekit-axum behind a real axum server, read by a real hyper client and ssekit-core's decoder.
+//! What the client must see is in ssekit-hyper's `tests/support`, shared by the adapters.
 
 mod common;
 #[path = "../../sse-hyper/tests/support/mod.rs"]
@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::routing::get as route;
 use common::*;
 use futures_util::stream::{self, Stream};
-use sse_axum::{Event, EventError, KeepAlive, LastEventId, Sse, SseItem};
+use ssekit_axum::{Event, EventError, KeepAlive, LastEventId, Sse, SseItem};
 use support::*;
 use tokio::sync::{mpsc, oneshot};
 

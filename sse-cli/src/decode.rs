@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
-use sse_core::{DecodedRef, Decoder};
+use ssekit_core::{DecodedRef, Decoder};
 
 use crate::chunks::{ChunkSizes, Chunker};
 use crate::decoding::DecoderArgs;

@@ -1,6 +1,6 @@
 //! The decoder options `sse decode` and `sse get` share: comments and limits.
 
-use sse_core::{Decoder, Limits};
+use ssekit_core::{Decoder, Limits};
 
 #[derive(Debug, clap::Args)]
 pub struct DecoderArgs {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde::Deserialize;
-use sse_core::Event;
+use ssekit_core::Event;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}

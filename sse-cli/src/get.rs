@@ -1,4 +1,4 @@
-//! `sse get URL`: follow an event stream as a browser's `EventSource` does (sse-hyper's
+//! `sse get URL`: follow an event stream as a browser's `EventSource` does (ssekit-hyper's
 //! client), printing what `sse decode` prints, flushed as each item arrives. Reconnections
 //! and errors go to stderr, never to stdout.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use http::Uri;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use sse_hyper::{EventSource, Item, Reconnect, SourceError};
+use ssekit_hyper::{EventSource, Item, Reconnect, SourceError};
 
 use crate::decoding::DecoderArgs;
 use crate::output::Output;
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
 }
 
 /// The client the arguments describe.
-fn source(args: Args) -> Result<EventSource, sse_hyper::SetupError> {
+fn source(args: Args) -> Result<EventSource, ssekit_hyper::SetupError> {
     let mut decoder = args.decoding.decoder();
     if let Some(id) = &args.last_event_id {
         decoder = decoder.with_last_event_id(id);

@@ -1,4 +1,4 @@
-//! `sse get`: the reconnecting client's scenarios (shared with sse-hyper's library tests)
+//! `sse get`: the reconnecting client's scenarios (shared with ssekit-hyper's library tests)
 //! through the binary, and what only the command does: stdout for events, stderr for the
 //! rest, exit codes, Ctrl-C, headers.
 

@@ -1,4 +1,4 @@
-//! `sse get` over HTTPS against sse-hyper's ready server with a certificate of its own: it
+//! `sse get` over HTTPS against ssekit-hyper's ready server with a certificate of its own: it
 //! speaks HTTP/2 (ALPN) when told to trust the certificate (`--cacert`), and refuses the
 //! server, saying why, when not. Bounded: every wait has a deadline.
 
@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, stream};
 use http::{Request, Version};
 use hyper::body::Incoming;
-use sse_hyper::server::Server;
-use sse_hyper::{Event, Sse};
+use ssekit_hyper::server::Server;
+use ssekit_hyper::{Event, Sse};
 
 const SSE: &str = env!("CARGO_BIN_EXE_sse");
 

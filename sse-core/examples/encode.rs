@@ -1,12 +1,12 @@
 //! Encodes a few events (a named event, multi-line HTML, a keep-alive, JSON-like data with
 //! an id and retry) and prints the bytes a server would send, then shows a refused field.
 //!
-//! Run with `cargo run -p sse-core --example encode`.
+//! Run with `cargo run -p ssekit-core --example encode`.
 
 use std::io::Write;
 use std::time::Duration;
 
-use sse_core::{Event, IntoEvent};
+use ssekit_core::{Event, IntoEvent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let events = [

@@ -25,10 +25,10 @@ pub trait IntoEvent<'a> {
 /// A full event passes through.
 ///
 /// ```
-/// use sse_core::{Event, IntoEvent};
+/// use ssekit_core::{Event, IntoEvent};
 /// let event = Event::new().with_data("x").into_event()?;
 /// assert_eq!(event.data(), Some("x"));
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 impl<'a> IntoEvent<'a> for Event<'a> {
     fn into_event(self) -> Result<Event<'a>, EventError> {
@@ -39,11 +39,11 @@ impl<'a> IntoEvent<'a> for Event<'a> {
 /// A string is a data-only event.
 ///
 /// ```
-/// use sse_core::IntoEvent;
+/// use ssekit_core::IntoEvent;
 /// let event = "<li>new item</li>".into_event()?;
 /// assert_eq!(event.data(), Some("<li>new item</li>"));
 /// assert_eq!(event.event_type(), None); // clients see `message`
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 impl<'a> IntoEvent<'a> for &'a str {
     fn into_event(self) -> Result<Event<'a>, EventError> {
@@ -54,10 +54,10 @@ impl<'a> IntoEvent<'a> for &'a str {
 /// An owned string is a data-only event that borrows nothing.
 ///
 /// ```
-/// use sse_core::{Event, IntoEvent};
+/// use ssekit_core::{Event, IntoEvent};
 /// let event: Event<'static> = format!("count: {}", 3).into_event()?;
 /// assert_eq!(event.data(), Some("count: 3"));
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 #[cfg(feature = "alloc")]
 impl<'a> IntoEvent<'a> for String {
@@ -69,11 +69,11 @@ impl<'a> IntoEvent<'a> for String {
 /// A `Cow<str>` is a data-only event.
 ///
 /// ```
-/// use sse_core::IntoEvent;
+/// use ssekit_core::IntoEvent;
 /// use std::borrow::Cow;
 /// let event = Cow::Borrowed("hi").into_event()?;
 /// assert_eq!(event.data(), Some("hi"));
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 #[cfg(feature = "alloc")]
 impl<'a> IntoEvent<'a> for Cow<'a, str> {
@@ -85,12 +85,12 @@ impl<'a> IntoEvent<'a> for Cow<'a, str> {
 /// An `(event type, data)` pair is a named event; an invalid event type is refused.
 ///
 /// ```
-/// use sse_core::IntoEvent;
+/// use ssekit_core::IntoEvent;
 /// let event = ("notification", "<div>Saved</div>").into_event()?;
 /// assert_eq!(event.event_type(), Some("notification"));
 /// assert_eq!(event.data(), Some("<div>Saved</div>"));
 /// assert!(("bad\ntype", "x").into_event().is_err());
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 impl<'a, T, D> IntoEvent<'a> for (T, D)
 where
@@ -105,7 +105,7 @@ where
 /// Data from any [`serde::Serialize`] value, as JSON (see [`Event::with_json_data`]).
 ///
 /// ```
-/// use sse_core::{IntoEvent, Json};
+/// use ssekit_core::{IntoEvent, Json};
 /// #[derive(serde::Serialize)]
 /// struct Progress { percent: u8 }
 ///
@@ -129,7 +129,7 @@ impl<'a, T: serde::Serialize> IntoEvent<'a> for Json<T> {
 /// A JSON value is a data-only event with the value as JSON.
 ///
 /// ```
-/// use sse_core::IntoEvent;
+/// use ssekit_core::IntoEvent;
 /// let event = serde_json::json!({"ok": true}).into_event()?;
 /// let mut out = Vec::new();
 /// event.encode_to_vec(&mut out)?;

@@ -69,7 +69,7 @@ impl Event<'_> {
     /// left untouched. Never allocates.
     ///
     /// ```
-    /// use sse_core::{EncodeError, Event};
+    /// use ssekit_core::{EncodeError, Event};
     /// let event = Event::new().with_data("hi");
     /// let mut small = [0u8; 4];
     /// assert_eq!(
@@ -100,7 +100,7 @@ impl Event<'_> {
     ///
     /// ```
     /// let mut out = Vec::with_capacity(64);
-    /// sse_core::Event::new().with_data("a\r\nb").encode_to_vec(&mut out).unwrap();
+    /// ssekit_core::Event::new().with_data("a\r\nb").encode_to_vec(&mut out).unwrap();
     /// assert_eq!(out, b"data: a\ndata: b\n\n");
     /// ```
     ///
@@ -123,7 +123,7 @@ impl Event<'_> {
     ///
     /// ```
     /// let mut out = bytes::BytesMut::with_capacity(64);
-    /// sse_core::Event::new().with_data("hi").encode_to_buf(&mut out).unwrap();
+    /// ssekit_core::Event::new().with_data("hi").encode_to_buf(&mut out).unwrap();
     /// assert_eq!(&out[..], b"data: hi\n\n");
     /// ```
     #[cfg(feature = "bytes")]
@@ -147,7 +147,7 @@ impl Event<'_> {
     /// [`encoded_len`](Self::encoded_len) bytes. This is what a streaming body sends per event.
     ///
     /// ```
-    /// let bytes = sse_core::Event::new().with_data("hi").to_bytes().unwrap();
+    /// let bytes = ssekit_core::Event::new().with_data("hi").to_bytes().unwrap();
     /// assert_eq!(&bytes[..], b"data: hi\n\n");
     /// ```
     #[cfg(feature = "bytes")]

@@ -15,12 +15,12 @@ use crate::sink::bytes_of;
 /// they are.
 ///
 /// ```
-/// use sse_core::{EncodedEvent, Event};
+/// use ssekit_core::{EncodedEvent, Event};
 ///
 /// let event = Event::new().with_id(7)?.with_data("hello").to_encoded()?;
 /// let for_another_client = event.clone(); // shares the same bytes
 /// assert_eq!(for_another_client.as_bytes(), b"id: 7\ndata: hello\n\n");
-/// assert_eq!(EncodedEvent::keep_alive().as_bytes(), sse_core::KEEP_ALIVE);
+/// assert_eq!(EncodedEvent::keep_alive().as_bytes(), ssekit_core::KEEP_ALIVE);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38,7 +38,7 @@ impl EncodedEvent {
     /// `id` line would win).
     ///
     /// ```
-    /// use sse_core::Event;
+    /// use ssekit_core::Event;
     ///
     /// let event = Event::new().with_data("hi").to_encoded()?;
     /// assert_eq!(event.with_id("17-0")?.as_bytes(), b"id: 17-0\ndata: hi\n\n");
@@ -63,7 +63,7 @@ impl EncodedEvent {
     /// and one blank line, at the end. Linear in the length; no copy.
     ///
     /// ```
-    /// use sse_core::{EncodedEvent, Event};
+    /// use ssekit_core::{EncodedEvent, Event};
     ///
     /// let kept = Event::new().with_data("a\nb").to_encoded()?.into_bytes();
     /// assert!(EncodedEvent::from_encoded(kept).is_ok());
@@ -169,14 +169,14 @@ impl Event<'_> {
     /// `scratch` as it is: a scratch only grows to hold events of about that size.
     ///
     /// ```
-    /// use sse_core::Event;
+    /// use ssekit_core::Event;
     ///
     /// let mut scratch = Vec::new();
     /// let html = Event::new().with_data("<li>one</li>\n<li>two</li>");
     /// let encoded = html.to_encoded_with(&mut scratch)?;
     /// assert_eq!(encoded, html.to_encoded()?);
     /// assert_eq!(encoded.as_bytes(), b"data: <li>one</li>\ndata: <li>two</li>\n\n");
-    /// # Ok::<(), sse_core::EncodeError>(())
+    /// # Ok::<(), ssekit_core::EncodeError>(())
     /// ```
     #[inline]
     pub fn to_encoded_with(

@@ -21,7 +21,7 @@ use crate::text::Text;
 /// retry) is written too, but a browser dispatches nothing for it.
 ///
 /// ```
-/// use sse_core::Event;
+/// use ssekit_core::Event;
 /// use std::time::Duration;
 ///
 /// let event = Event::new()
@@ -150,8 +150,8 @@ impl<'a> Event<'a> {
     ///
     /// ```
     /// let mut buf = [0u8; 8];
-    /// let n = sse_core::Event::keep_alive().encode_to_slice(&mut buf).unwrap();
-    /// assert_eq!(&buf[..n], sse_core::KEEP_ALIVE);
+    /// let n = ssekit_core::Event::keep_alive().encode_to_slice(&mut buf).unwrap();
+    /// assert_eq!(&buf[..n], ssekit_core::KEEP_ALIVE);
     /// ```
     pub const fn keep_alive() -> Event<'static> {
         Event {
@@ -282,8 +282,8 @@ impl<'a> Event<'a> {
 /// header: no CR, LF or NUL.
 ///
 /// ```
-/// assert!(sse_core::validate_id("order-17").is_ok());
-/// assert!(sse_core::validate_id("a\0b").is_err());
+/// assert!(ssekit_core::validate_id("order-17").is_ok());
+/// assert!(ssekit_core::validate_id("a\0b").is_err());
 /// ```
 #[inline(always)]
 pub fn validate_id(id: &str) -> Result<(), EventError> {

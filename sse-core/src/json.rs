@@ -18,7 +18,7 @@ impl<'a> Event<'a> {
     /// #[derive(serde::Serialize)]
     /// struct Tick { n: u32 }
     ///
-    /// let event = sse_core::Event::new().with_event_type("tick")?.with_json_data(Tick { n: 1 })?;
+    /// let event = ssekit_core::Event::new().with_event_type("tick")?.with_json_data(Tick { n: 1 })?;
     /// assert_eq!(event.data(), Some(r#"{"n":1}"#));
     /// let mut out = Vec::new();
     /// event.encode_to_vec(&mut out)?;

@@ -1,4 +1,4 @@
-//! # sse-core
+//! # ssekit-core
 //!
 //! Server-Sent Events, the protocol only: no I/O, no clock, no async, `#![no_std]`.
 //!
@@ -12,10 +12,10 @@
 //!   or lends `MessageEventRef`s (no allocation, `Decoder::feed_ref`); the zero-copy line
 //!   layer ([`line::LineDecoder`]) needs no allocator at all.
 //!
-//! Framework adapters (`sse-hyper`, `sse-axum`, `sse-warp`) are thin glue over this crate.
+//! Framework adapters (`ssekit-hyper`, `ssekit-axum`, `ssekit-warp`) are thin glue over this crate.
 //!
 //! ```
-//! use sse_core::Event;
+//! use ssekit_core::Event;
 //!
 //! let event = Event::new().with_event_type("greeting")?.with_id(1)?.with_data("hello\nworld");
 //! let mut buf = [0u8; 64];
@@ -28,7 +28,7 @@
 //!
 //! ```
 //! # #[cfg(feature = "alloc")] {
-//! use sse_core::{Decoded, Decoder};
+//! use ssekit_core::{Decoded, Decoder};
 //!
 //! let mut decoder = Decoder::new();
 //! let mut events = Vec::new();

@@ -11,7 +11,7 @@ pub const LAST_EVENT_ID_HEADER: &str = "last-event-id";
 /// parameters, surrounding spaces ignored) is `text/event-stream`, in any case.
 ///
 /// ```
-/// use sse_core::is_event_stream;
+/// use ssekit_core::is_event_stream;
 /// assert!(is_event_stream(b"text/event-stream"));
 /// assert!(is_event_stream(b"Text/Event-Stream; charset=utf-8"));
 /// assert!(!is_event_stream(b"text/event-streams"));

@@ -16,7 +16,7 @@ const END: &[u8] = b"\n\n";
 /// An encoded event in three parts: its fields up to `data: `, its data (a [`Bytes`] shared
 /// with the caller, not copied), and its end. For large payloads a server already holds as
 /// `Bytes` (a cached page fragment, an image as base64): an HTTP body sends the three parts
-/// as they are (sse-hyper's body does), where [`EncodedEvent`] would copy the data into one
+/// as they are (ssekit-hyper's body does), where [`EncodedEvent`] would copy the data into one
 /// buffer.
 ///
 /// Data that holds a line break (or is empty) cannot go out as one `data:` line: it is
@@ -24,7 +24,7 @@ const END: &[u8] = b"\n\n";
 ///
 /// ```
 /// use bytes::Bytes;
-/// use sse_core::{Event, SplitEvent};
+/// use ssekit_core::{Event, SplitEvent};
 ///
 /// let payload = Bytes::from("a large fragment of HTML");
 /// let event = SplitEvent::new(Event::new().with_event_type("page")?.with_id(3)?, payload.clone())?;

@@ -14,7 +14,7 @@ use alloc::{borrow::Cow, boxed::Box, string::String};
 /// decimal into the `Text` itself: numeric ids cost no allocation, even without `alloc`.
 ///
 /// ```
-/// use sse_core::Text;
+/// use ssekit_core::Text;
 /// let borrowed: Text<'_> = "hello".into();
 /// # #[cfg(feature = "alloc")] {
 /// let owned: Text<'static> = String::from("hello").into();

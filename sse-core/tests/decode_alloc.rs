@@ -5,8 +5,8 @@
 
 use std::alloc::System;
 
-use sse_core::line::LineDecoder;
-use sse_core::{Decoded, DecodedRef, Decoder, Progress};
+use ssekit_core::line::LineDecoder;
+use ssekit_core::{Decoded, DecodedRef, Decoder, Progress};
 use stats_alloc::StatsAlloc;
 
 #[global_allocator]

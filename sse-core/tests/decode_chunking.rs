@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{feed_sizes, reference};
 use proptest::prelude::*;
-use sse_core::line::{Line, LineDecoder};
-use sse_core::{Decoded, Decoder, Limits, MessageEvent, Progress};
+use ssekit_core::line::{Line, LineDecoder};
+use ssekit_core::{Decoded, Decoder, Limits, MessageEvent, Progress};
 
 /// Pieces that make SSE-ish streams likely to hit every rule and every boundary.
 const PIECES: &[&[u8]] = &[

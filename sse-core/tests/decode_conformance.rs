@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Item, feed_chunks, reference};
-use sse_core::{DecodeError, Decoded, Decoder, Limit, Limits, MessageEvent};
+use ssekit_core::{DecodeError, Decoded, Decoder, Limit, Limits, MessageEvent};
 
 struct Case {
     name: &'static str,

@@ -4,7 +4,7 @@
 use std::alloc::System;
 use std::time::Duration;
 
-use sse_core::{Event, IntoEvent};
+use ssekit_core::{Event, IntoEvent};
 use stats_alloc::StatsAlloc;
 
 #[global_allocator]

@@ -7,7 +7,7 @@ mod common;
 
 use common::fields::Fields;
 use proptest::prelude::*;
-use sse_core::{Decoded, MessageEvent};
+use ssekit_core::{Decoded, MessageEvent};
 
 /// Strings made mostly of the characters that matter to the wire format.
 fn text() -> impl Strategy<Value = String> {
@@ -59,7 +59,7 @@ proptest! {
                 prop_assert_eq!(&out.items, &f.expected(), "{:?}", String::from_utf8_lossy(&bytes));
                 prop_assert_eq!(out.last_event_id.as_str(), f.id.as_deref().unwrap_or(""));
                 // And the same bytes, through the incremental decoder fed 1 byte at a time.
-                let mut dec = sse_core::Decoder::new().with_comments(true);
+                let mut dec = ssekit_core::Decoder::new().with_comments(true);
                 let items: Vec<Decoded> = common::feed_sizes(&mut dec, &bytes, &[1])
                     .into_iter()
                     .collect::<Result<_, _>>()
@@ -67,7 +67,7 @@ proptest! {
                 prop_assert_eq!(items, out.items);
                 // What the encoder writes is one event to `EncodedEvent::from_encoded`.
                 #[cfg(feature = "bytes")]
-                prop_assert!(sse_core::EncodedEvent::from_encoded(bytes.clone().into()).is_ok());
+                prop_assert!(ssekit_core::EncodedEvent::from_encoded(bytes.clone().into()).is_ok());
                 // Encoded once through a scratch buffer (with something left in it): the same.
                 #[cfg(feature = "bytes")]
                 {

@@ -2,7 +2,7 @@
 //! use these attributes; `SSE_EVENTS.md` is generated from this list (see the test
 //! `events_doc`).
 
-use sse_htmx::{Payload, SseEvent, sse_event};
+use ssekit_htmx::{Payload, SseEvent, sse_event};
 
 sse_event! {
     /// A notification: an out-of-band `<li>` appended to the list, and the unread count.
@@ -93,5 +93,5 @@ pub const ALL: [SseEvent; 10] = [
 
 /// The events document (`SSE_EVENTS.md`).
 pub fn document() -> String {
-    sse_htmx::markdown("SSE events of sse-demo", &ALL)
+    ssekit_htmx::markdown("SSE events of sse-demo", &ALL)
 }

@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use serde::Deserialize;
-use sse_core::{Decoded, Decoder, EncodedEvent};
-use sse_htmx::escape;
-use sse_hub::PublishError;
+use ssekit_core::{Decoded, Decoder, EncodedEvent};
+use ssekit_htmx::escape;
+use ssekit_hub::PublishError;
 
 use crate::catalogue::MESSAGE;
 use crate::{Demo, layout};
@@ -23,7 +23,7 @@ pub fn room(name: &str) -> Option<&str> {
 const HISTORY: usize = 50;
 
 /// A message event's HTML (its data, escaped when it was posted), read back with
-/// sse-core's decoder.
+/// ssekit-core's decoder.
 fn message_html(event: &EncodedEvent) -> Option<String> {
     Decoder::new()
         .feed(event.as_bytes())

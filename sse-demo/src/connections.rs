@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::Html;
-use sse_hub::Message;
+use ssekit_hub::Message;
 
 use crate::catalogue::CONNECTIONS;
 use crate::{Demo, layout};
@@ -42,7 +42,7 @@ fn table(demo: &Demo) -> String {
          <table><tr><th>id</th><th>topics</th><th>delivered</th><th>waiting</th><th>connected for</th></tr>",
         last.seq(),
         last.epoch(),
-        sse_htmx::escape(demo.name()),
+        ssekit_htmx::escape(demo.name()),
         stats.published,
         stats.delivered,
         stats.replayed,
@@ -58,7 +58,7 @@ fn table(demo: &Demo) -> String {
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{age} s</td></tr>",
             c.id,
-            sse_htmx::escape(&topics.join(", ")),
+            ssekit_htmx::escape(&topics.join(", ")),
             c.delivered,
             c.pending,
         );
@@ -78,11 +78,11 @@ pub fn start_producer(demo: Demo, every: Duration) {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let Ok(event) = sse_core::IntoEvent::into_event((CONNECTIONS, table(&demo))) else {
+            let Ok(event) = ssekit_core::IntoEvent::into_event((CONNECTIONS, table(&demo))) else {
                 continue;
             };
             let message = Message::new(&topic, event).with_coalescing_key("table");
-            if let Err(sse_hub::PublishError::Closed) = demo.hub.send_async(message).await {
+            if let Err(ssekit_hub::PublishError::Closed) = demo.hub.send_async(message).await {
                 return;
             }
         }

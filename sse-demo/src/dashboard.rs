@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::response::Html;
-use sse_hub::Message;
+use ssekit_hub::Message;
 
 use crate::catalogue::{ALERT, METRIC, STATUS};
 use crate::{Demo, layout};
@@ -109,11 +109,11 @@ pub fn start_producer(demo: Demo, every: Duration) {
             ];
             let started = Instant::now();
             for (event, data) in events {
-                let Ok(item) = sse_core::IntoEvent::into_event((event, data)) else {
+                let Ok(item) = ssekit_core::IntoEvent::into_event((event, data)) else {
                     continue;
                 };
                 let message = Message::new(&topic, item).with_coalescing_key(event.name());
-                if let Err(sse_hub::PublishError::Closed) = demo.hub.send_async(message).await {
+                if let Err(ssekit_hub::PublishError::Closed) = demo.hub.send_async(message).await {
                     return;
                 }
             }

@@ -4,8 +4,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use sse_axum::{LastEventId, Sse};
-use sse_hub::Subscription;
+use ssekit_axum::{LastEventId, Sse};
+use ssekit_hub::Subscription;
 
 use crate::Demo;
 

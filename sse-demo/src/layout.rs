@@ -2,7 +2,7 @@
 //! (`assets/demo.css`), the menu, and the reload on a reset event.
 
 use axum::response::Html;
-use sse_htmx::{LiveRegion, escape};
+use ssekit_htmx::{LiveRegion, escape};
 
 use crate::catalogue::RESET;
 
@@ -58,7 +58,7 @@ pub fn page(title: &str, body: &str) -> Html<String> {
 
 /// The element that connects to `channel`, resuming after `last_event_id` (the hub's
 /// latest id when the page was rendered, so no event falls between the page and the
-/// stream), with `inner` inside; it also listens for reset events. sse-htmx's
+/// stream), with `inner` inside; it also listens for reset events. ssekit-htmx's
 /// `LiveRegion`, kept right by `/assets/sse-live.js` across reconnects and the
 /// back/forward cache.
 pub fn live(channel: &str, last_event_id: &str, inner: &str) -> String {

@@ -22,8 +22,8 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
-use sse_axum::server::Server;
-use sse_hub::{Config, EventId, Hub};
+use ssekit_axum::server::Server;
+use ssekit_hub::{Config, EventId, Hub};
 
 pub mod catalogue;
 pub use notifications::notify;
@@ -92,8 +92,8 @@ impl Demo {
     /// # Errors
     ///
     /// When Redis cannot be reached.
-    pub fn new_with_redis(config: Config, url: &str) -> Result<Self, sse_hub::RedisError> {
-        let hub = Hub::new_with_redis(Self::config(config), sse_hub::Redis::new(url))?;
+    pub fn new_with_redis(config: Config, url: &str) -> Result<Self, ssekit_hub::RedisError> {
+        let hub = Hub::new_with_redis(Self::config(config), ssekit_hub::Redis::new(url))?;
         // Unique to this demo (two in one process too): the holder of locks and leases.
         static DEMOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let nth = DEMOS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -102,7 +102,7 @@ impl Demo {
             .unwrap_or_default()
             .as_nanos();
         let me = format!("{}-{nth}-{started}", std::process::id());
-        let state = shared_redis::RedisState::new(url, &me).map_err(sse_hub::RedisError::new)?;
+        let state = shared_redis::RedisState::new(url, &me).map_err(ssekit_hub::RedisError::new)?;
         Ok(Self::on(hub, Arc::new(state)))
     }
 
@@ -172,7 +172,7 @@ impl Demo {
             .with_state(self.clone())
     }
 
-    /// A server for the demo on `listener` (sse-hyper's, through sse-axum): its shutdown
+    /// A server for the demo on `listener` (ssekit-hyper's, through ssekit-axum): its shutdown
     /// (SIGTERM or SIGINT unless told otherwise) closes the hub, so open event streams end
     /// at once; a client that stops reading is closed after 30 s.
     pub fn server(&self, listener: tokio::net::TcpListener) -> Server {
@@ -264,7 +264,7 @@ async fn favicon() -> axum::response::Response {
 }
 
 /// `GET /assets/{file}`: the vendored scripts (see `assets/vendor/README.md`), and
-/// sse-htmx's script for live regions.
+/// ssekit-htmx's script for live regions.
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> axum::response::Response {
     const JS: &str = "text/javascript; charset=utf-8";
     if file == "demo.css" {
@@ -274,7 +274,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> axum::
     let body = match file.as_str() {
         "htmx.min.js" => include_str!("../assets/vendor/htmx.org-2.0.11/htmx.min.js"),
         "sse.js" => include_str!("../assets/vendor/htmx-ext-sse-2.2.4/sse.js"),
-        "sse-live.js" => return sse_htmx::live_script_response().into_response(),
+        "sse-live.js" => return ssekit_htmx::live_script_response().into_response(),
         "demo.js" => include_str!("../assets/demo.js"),
         _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
     };

@@ -7,9 +7,9 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use sse_axum::server::Tls;
 use sse_demo::{Demo, Pace};
-use sse_hub::Config;
+use ssekit_axum::server::Tls;
+use ssekit_hub::Config;
 
 /// What to serve on: the port, the Redis backplane if any, TLS if asked for.
 struct Options {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
-use sse_htmx::{Oob, Swap, escape};
+use ssekit_htmx::{Oob, Swap, escape};
 
 use crate::catalogue::{NOTIFICATION, UNREAD};
 use crate::{Demo, Versioned, layout};

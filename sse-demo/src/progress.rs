@@ -12,8 +12,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
 use serde::{Deserialize, Serialize};
-use sse_htmx::HxRequest;
-use sse_hub::Message;
+use ssekit_htmx::HxRequest;
+use ssekit_hub::Message;
 
 use crate::catalogue::PROGRESS;
 use crate::{Demo, Versioned, layout};

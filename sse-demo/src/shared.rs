@@ -9,7 +9,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use sse_hub::EventId;
+use ssekit_hub::EventId;
 
 use crate::progress::Board;
 use crate::todo::Todo;

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::{Client, Connection};
-use sse_hub::EventId;
+use ssekit_hub::EventId;
 
 use crate::progress::Board;
 use crate::shared::{SharedState, Unavailable, Versioned, WriteLock};

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use serde::{Deserialize, Serialize};
-use sse_htmx::{Oob, Swap, escape};
+use ssekit_htmx::{Oob, Swap, escape};
 
 use crate::catalogue::TODO;
 use crate::{Demo, Versioned, layout};

@@ -18,7 +18,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use sse_demo::{Demo, Pace};
-use sse_hub::Config;
+use ssekit_hub::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
@@ -682,7 +682,7 @@ async fn twelve_tabs_over_https_share_one_connection() {
         .await
         .expect("bind 127.0.0.1:0");
     let port = listener.local_addr().expect("address").port();
-    let tls = sse_axum::server::Tls::self_signed(&["localhost"]).expect("a certificate");
+    let tls = ssekit_axum::server::Tls::self_signed(&["localhost"]).expect("a certificate");
     let (stop, stopped) = oneshot::channel::<()>();
     let server = demo
         .server(listener)

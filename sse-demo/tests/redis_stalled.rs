@@ -9,7 +9,7 @@ mod redis;
 use std::time::{Duration, Instant};
 
 use sse_demo::{Demo, Pace};
-use sse_hub::Config;
+use ssekit_hub::Config;
 
 const PACE: Pace = Pace {
     notification: Duration::from_secs(3600),

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sse_demo::Demo;
-use sse_hub::Config;
+use ssekit_hub::Config;
 
 mod common;
 

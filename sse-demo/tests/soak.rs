@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use sse_demo::{Demo, Pace};
-use sse_hub::Config;
+use ssekit_hub::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The bounds the README documents for this load.

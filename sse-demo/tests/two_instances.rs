@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use common::{get, post};
 use futures_util::StreamExt;
-use sse_core::{Decoded, Decoder};
 use sse_demo::{Demo, Pace};
-use sse_hub::Config;
+use ssekit_core::{Decoded, Decoder};
+use ssekit_hub::Config;
 
 const PACE: Pace = Pace {
     notification: Duration::from_millis(50),
@@ -23,7 +23,7 @@ const PACE: Pace = Pace {
 };
 
 /// The next build notification on `stream`: its number and the instance that sent it.
-async fn next_build(stream: &mut sse_hub::Subscription, decoder: &mut Decoder) -> (u64, String) {
+async fn next_build(stream: &mut ssekit_hub::Subscription, decoder: &mut Decoder) -> (u64, String) {
     loop {
         let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
             .await

@@ -1,4 +1,4 @@
-// sse-live.js, from the sse-htmx crate: what a live region (sse_htmx::LiveRegion) needs on
+// sse-live.js, from the ssekit-htmx crate: what a live region (ssekit_htmx::LiveRegion) needs on
 // top of htmx 2 and htmx-ext-sse 2. Load it after both. No build step, no dependency.
 //
 // 1. The resume id follows the stream. After each event, the region's `sse-connect` URL

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use sse_core::Text;
+use ssekit_core::Text;
 
 use crate::fragment::escape;
 
@@ -53,7 +53,7 @@ impl std::error::Error for NameError {}
 /// [`hx_trigger`](Self::hx_trigger)).
 ///
 /// ```
-/// use sse_htmx::{Payload, SseEvent, sse_event};
+/// use ssekit_htmx::{Payload, SseEvent, sse_event};
 ///
 /// sse_event! {
 ///     /// A new notification.
@@ -70,9 +70,9 @@ impl std::error::Error for NameError {}
 /// assert_eq!(list, r#"<ul sse-swap="notification"></ul>"#);
 /// // The server: the same name as the event type.
 /// let item: (SseEvent, String) = (NOTIFICATION, "<li>Saved</li>".into());
-/// let event = sse_core::IntoEvent::into_event(item)?;
+/// let event = ssekit_core::IntoEvent::into_event(item)?;
 /// assert_eq!(event.event_type(), Some("notification"));
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SseEvent {
@@ -182,11 +182,11 @@ impl fmt::Display for Attribute {
 /// build (the check runs at compile time).
 ///
 /// ```compile_fail
-/// sse_htmx::sse_event! {
+/// ssekit_htmx::sse_event! {
 ///     pub const BAD = {
 ///         name: "two words",
 ///         channel: "/events",
-///         payload: sse_htmx::Payload::Signal,
+///         payload: ssekit_htmx::Payload::Signal,
 ///         description: "never compiles",
 ///     };
 /// }

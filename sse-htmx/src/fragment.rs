@@ -10,7 +10,7 @@ use crate::swap::Swap;
 /// template engine that takes `Display`.
 ///
 /// ```
-/// use sse_htmx::escape;
+/// use ssekit_htmx::escape;
 ///
 /// let message = r#"<img src=x onerror="alert('hi')">"#;
 /// assert_eq!(
@@ -50,7 +50,7 @@ impl fmt::Display for Escaped<'_> {
 /// is swapped in somewhere else than the target (by its `id`, or at a selector).
 ///
 /// ```
-/// use sse_htmx::{Oob, Swap, escape};
+/// use ssekit_htmx::{Oob, Swap, escape};
 ///
 /// let append = Oob::new(Swap::BeforeEnd).with_selector("#notifications");
 /// let html = format!("<div {append}><li>{}</li></div>", escape("Saved"));

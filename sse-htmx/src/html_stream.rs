@@ -21,7 +21,7 @@ pin_project! {
     ///
     /// ```
     /// use futures_util::stream;
-    /// use sse_htmx::HtmlStream;
+    /// use ssekit_htmx::HtmlStream;
     ///
     /// let pieces = stream::iter(["<!doctype html><h1>Report</h1>", "<p>row 1</p>"]);
     /// let response = HtmlStream::new(pieces).into_response();
@@ -51,7 +51,10 @@ impl<S> HtmlStream<S> {
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert(sse_hyper::X_ACCEL_BUFFERING, HeaderValue::from_static("no"));
+        headers.insert(
+            ssekit_hyper::X_ACCEL_BUFFERING,
+            HeaderValue::from_static("no"),
+        );
         response
     }
 }

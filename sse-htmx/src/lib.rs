@@ -1,4 +1,4 @@
-//! # sse-htmx
+//! # ssekit-htmx
 //!
 //! The Rust side of an htmx page, easy and hard to get wrong:
 //!
@@ -26,7 +26,7 @@
 //! ## A live list with htmx's SSE extension
 //!
 //! ```
-//! use sse_htmx::{Oob, Payload, Swap, escape, sse_event};
+//! use ssekit_htmx::{Oob, Payload, Swap, escape, sse_event};
 //!
 //! sse_event! {
 //!     /// A new notification, appended to the list.
@@ -53,7 +53,7 @@
 //!     Oob::new(Swap::BeforeEnd).with_selector("#notifications"),
 //!     escape(text)
 //! );
-//! let item = (NOTIFICATION, fragment); // a stream item for sse-axum, or a hub event
+//! let item = (NOTIFICATION, fragment); // a stream item for ssekit-axum, or a hub event
 //! assert_eq!(item.1, r##"<li hx-swap-oob="beforeend:#notifications">&lt;b&gt;Saved&lt;/b&gt; &amp; sent</li>"##);
 //! ```
 //!

@@ -52,7 +52,7 @@ pub fn live_script_response() -> http::Response<String> {
 /// [`wrap`](Self::wrap) writes the whole element.
 ///
 /// ```
-/// use sse_htmx::LiveRegion;
+/// use ssekit_htmx::LiveRegion;
 ///
 /// let region = LiveRegion::new("/events/chat/lobby", "0000000000000abc-41");
 /// assert_eq!(
@@ -68,13 +68,13 @@ pub fn live_script_response() -> http::Response<String> {
 ///
 /// | the server, or a proxy in front of it, ... | the page |
 /// |---|---|
-/// | drops the connection (a restart, a network blip, sse-hub cutting a slow tab off) | the browser reconnects after the `retry` time the stream sent (3 s if none; `sse_hub::Config::with_retry`) with `Last-Event-ID`, and gets exactly what it missed |
+/// | drops the connection (a restart, a network blip, ssekit-hub cutting a slow tab off) | the browser reconnects after the `retry` time the stream sent (3 s if none; `ssekit_hub::Config::with_retry`) with `Last-Event-ID`, and gets exactly what it missed |
 /// | answers 502, 503 or any other error (a proxy during a deploy, a closed hub's 503) | the EventSource closes; htmx-ext-sse makes a new one after 0.5 s, then 1, 2, 4 ... up to 64 s, from the region's `sse-connect`: after the last event received |
 /// | answers 204 | htmx-ext-sse retries it like an error; to stop a region for good, send the event its `sse-close` attribute names |
-/// | sends a reset event (sse-hub: the id cannot be resumed) | whatever the page does with it; the demo reloads |
+/// | sends a reset event (ssekit-hub: the id cannot be resumed) | whatever the page does with it; the demo reloads |
 ///
 /// Fragments appended with `beforeend` are not idempotent: an event received twice would
-/// be appended twice. The resume id makes that impossible with sse-hub; where events may
+/// be appended twice. The resume id makes that impossible with ssekit-hub; where events may
 /// come twice anyway, give each fragment an `id` and swap it out of band by id
 /// (`hx-swap-oob="true"`, [`Oob::by_id`](crate::Oob::by_id)): a second copy then replaces
 /// the first.

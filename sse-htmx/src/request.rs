@@ -28,7 +28,7 @@ pub const HX_PROMPT: HeaderName = HeaderName::from_static("hx-prompt");
 ///
 /// ```
 /// use http::HeaderMap;
-/// use sse_htmx::HxRequest;
+/// use ssekit_htmx::HxRequest;
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert("hx-request", "true".parse()?);
@@ -95,8 +95,8 @@ impl HxRequest {
 /// ```
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert(http::header::VARY, "Accept-Encoding".parse()?);
-/// sse_htmx::vary_on_hx_request(&mut headers);
-/// sse_htmx::vary_on_hx_request(&mut headers); // once is enough
+/// ssekit_htmx::vary_on_hx_request(&mut headers);
+/// ssekit_htmx::vary_on_hx_request(&mut headers); // once is enough
 /// let vary: Vec<_> = headers.get_all(http::header::VARY).iter().collect();
 /// assert_eq!(vary, ["Accept-Encoding", "HX-Request"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -81,7 +81,7 @@ enum Timing {
 ///
 /// ```
 /// use serde_json::json;
-/// use sse_htmx::{HxResponse, Trigger};
+/// use ssekit_htmx::{HxResponse, Trigger};
 ///
 /// let plain = Trigger::new().with_event("saved")?.with_event("refresh-list")?;
 /// let detailed = Trigger::new()
@@ -93,7 +93,7 @@ enum Timing {
 ///     headers["hx-trigger-after-settle"],
 ///     r#"{"showMessage":{"level":"info","text":"Enregistr\u00e9 \u2713"}}"#
 /// );
-/// # Ok::<(), sse_htmx::HeaderError>(())
+/// # Ok::<(), ssekit_htmx::HeaderError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trigger {
@@ -184,7 +184,7 @@ impl Trigger {
 /// response part (`(HxResponse, html)` is a response).
 ///
 /// ```
-/// use sse_htmx::{HxResponse, Swap};
+/// use ssekit_htmx::{HxResponse, Swap};
 ///
 /// let headers = HxResponse::new()
 ///     .with_retarget("#errors")?
@@ -194,7 +194,7 @@ impl Trigger {
 /// assert_eq!(headers["hx-retarget"], "#errors");
 /// assert_eq!(headers["hx-reswap"], "innerHTML");
 /// assert!(HxResponse::new().with_redirect("/a\r\nSet-Cookie: x").is_err());
-/// # Ok::<(), sse_htmx::HeaderError>(())
+/// # Ok::<(), ssekit_htmx::HeaderError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "apply the headers to a response"]

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use futures_util::stream;
 use http_body_util::BodyExt;
-use sse_htmx::{HtmlStream, HxRequest, HxResponse, Trigger, VaryHxRequest};
+use ssekit_htmx::{HtmlStream, HxRequest, HxResponse, Trigger, VaryHxRequest};
 use tower::ServiceExt;
 
 /// The fragment for htmx, the page otherwise; both say they vary on `HX-Request`.

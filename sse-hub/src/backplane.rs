@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use crate::error::PublishError;
 use crate::id::{ConnectionId, EventId};

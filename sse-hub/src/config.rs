@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sse_core::{EncodedEvent, Event, Text};
+use ssekit_core::{EncodedEvent, Event, Text};
 
 use crate::error::FinalEventError;
 
@@ -10,7 +10,7 @@ use crate::error::FinalEventError;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_hub::{Config, Hub};
+/// use ssekit_hub::{Config, Hub};
 ///
 /// let config = Config::default()
 ///     .with_queue_capacity(64)                          // per subscriber
@@ -19,7 +19,7 @@ use crate::error::FinalEventError;
 ///     .with_reset_event_type("resync")?;                // checked: no line breaks
 /// let hub: Hub = Hub::new(config);
 /// assert_eq!(hub.config().queue_capacity(), 64);
-/// # Ok::<(), sse_core::EventError>(())
+/// # Ok::<(), ssekit_core::EventError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -161,7 +161,7 @@ impl Config {
     pub fn with_reset_event_type(
         mut self,
         event_type: impl Into<Text<'static>>,
-    ) -> Result<Self, sse_core::EventError> {
+    ) -> Result<Self, ssekit_core::EventError> {
         let event_type = event_type.into();
         drop(Event::new().with_event_type(event_type.clone())?); // checked like any event type
         self.reset_event_type = event_type;
@@ -271,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn final_events_carry_no_id() -> Result<(), sse_core::EventError> {
+    fn final_events_carry_no_id() -> Result<(), ssekit_core::EventError> {
         let with_id = Event::new().with_id(1)?.with_data("x");
         assert!(matches!(final_event(with_id), Err(FinalEventError::HasId)));
         assert!(

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use sse_core::{EncodeError, EventError};
+use ssekit_core::{EncodeError, EventError};
 
 /// Why [`Hub::publish`](crate::Hub::publish) published nothing.
 #[derive(Debug)]

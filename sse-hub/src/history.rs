@@ -337,7 +337,7 @@ mod tests {
     }
 
     fn entry(seq: u64, topic: &str, data: &str) -> Entry {
-        let event = sse_core::Event::new()
+        let event = ssekit_core::Event::new()
             .with_data(data.to_owned())
             .to_encoded()
             .expect("an event");
@@ -472,7 +472,7 @@ mod tombstones {
             total_bytes: usize::MAX,
             idle: None,
         });
-        let event = sse_core::Event::new()
+        let event = ssekit_core::Event::new()
             .with_data("x")
             .to_encoded()
             .expect("event");

@@ -9,7 +9,7 @@ use std::fmt;
 /// On the wire it is `{epoch as 16 hex digits}-{seq}`: visible ASCII, safe in a header.
 ///
 /// ```
-/// use sse_hub::EventId;
+/// use ssekit_hub::EventId;
 ///
 /// let id = EventId::new(0xabc, 42);
 /// assert_eq!(id.to_string(), "0000000000000abc-42");

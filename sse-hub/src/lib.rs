@@ -1,4 +1,4 @@
-//! # sse-hub
+//! # ssekit-hub
 //!
 //! One publisher, many Server-Sent Events clients: topics, bounded per-client backlogs,
 //! gap-free replay from `Last-Event-ID`, and a shutdown that does not hang.
@@ -6,8 +6,8 @@
 //! - **Publish from anywhere.** [`Hub`] is `Clone + Send + Sync`; [`Hub::publish`] is a
 //!   plain call (no `async`, no runtime handle) that never waits for a client;
 //!   [`Hub::publish_async`] is its async form, for a shared log.
-//! - **Encode once.** Each event is encoded once by sse-core into an
-//!   [`EncodedEvent`](sse_core::EncodedEvent); every subscriber gets the same shared bytes.
+//! - **Encode once.** Each event is encoded once by ssekit-core into an
+//!   [`EncodedEvent`](ssekit_core::EncodedEvent); every subscriber gets the same shared bytes.
 //! - **Ids and replay.** The hub gives each event its SSE `id` ([`EventId`]: a random epoch
 //!   per hub, then a sequence number), keeps a bounded history per topic, and
 //!   [`Hub::subscribe`] replays what a reconnecting client missed, then goes live, with no
@@ -26,7 +26,7 @@
 //!   Redis Streams is built in (below); `tests/backplane.rs` writes another against the
 //!   public API only.
 //! - **Checked.** The delivery protocol (wake-ups, the merge of a ring and a queue, lag,
-//!   close) is model-checked with loom: `RUSTFLAGS="--cfg loom" cargo test -p sse-hub
+//!   close) is model-checked with loom: `RUSTFLAGS="--cfg loom" cargo test -p ssekit-hub
 //!   --release --test loom`.
 //!
 //! ## With axum
@@ -36,8 +36,8 @@
 //!
 //! ```
 //! use axum::{Router, extract::State, http::StatusCode, routing::get};
-//! use sse_axum::{LastEventId, Sse};
-//! use sse_hub::{Hub, Subscription};
+//! use ssekit_axum::{LastEventId, Sse};
+//! use ssekit_hub::{Hub, Subscription};
 //!
 //! async fn events(
 //!     State(hub): State<Hub>,
@@ -66,7 +66,7 @@
 //!
 //! ```
 //! use futures_util::StreamExt;
-//! use sse_hub::Hub;
+//! use ssekit_hub::Hub;
 //!
 //! # futures_util::FutureExt::now_or_never(async {
 //! let hub: Hub = Hub::default();
@@ -88,8 +88,8 @@
 //!
 //! A reset event (type `reset` by default, data `history-gone` or `unknown-id`, id the
 //! hub's latest) says: the events between the client's last id and now are gone. A page
-//! reloads (the demo does; see sse-htmx). A service reading the stream
-//! (sse-hyper's `EventSource`):
+//! reloads (the demo does; see ssekit-htmx). A service reading the stream
+//! (ssekit-hyper's `EventSource`):
 //!
 //! 1. keeps reading: the reset's id is its last event ID now, so a reconnect resumes
 //!    after it, and the events after it arrive live;

@@ -86,7 +86,7 @@ pub(crate) fn random_epoch() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sse_core::EncodedEvent;
+    use ssekit_core::EncodedEvent;
     use std::sync::Arc;
 
     fn publish(store: &mut MemoryStore, topic: &str) -> EventId {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use sse_core::{Event, EventError, IntoEvent};
+use ssekit_core::{Event, EventError, IntoEvent};
 
 use crate::id::ConnectionId;
 
@@ -82,8 +82,8 @@ impl<M> fmt::Debug for Target<M> {
 /// form for an event to everyone.
 ///
 /// ```
-/// use sse_core::{Event, EventError, IntoEvent};
-/// use sse_hub::{Hub, Message, Target};
+/// use ssekit_core::{Event, EventError, IntoEvent};
+/// use ssekit_hub::{Hub, Message, Target};
 ///
 /// #[derive(Default)]
 /// struct User { name: String }
@@ -113,7 +113,7 @@ impl<'a, M> Message<'a, M> {
     pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 
     /// `event` for every subscriber of `topic`: anything [`Hub::publish`](crate::Hub::publish)
-    /// takes (an [`Event`], a string, an `(event type, data)` pair from sse-htmx's
+    /// takes (an [`Event`], a string, an `(event type, data)` pair from ssekit-htmx's
     /// catalogue, JSON). An item that is not a valid event fails the send
     /// ([`PublishError::Event`](crate::PublishError::Event)).
     pub fn new(topic: &'a str, event: impl IntoEvent<'a>) -> Self {

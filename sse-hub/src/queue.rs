@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::SystemTime;
 
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use crate::id::ConnectionId;
 use crate::ring::Item;

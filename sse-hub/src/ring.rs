@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use crate::id::{ConnectionId, EventId};
 use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, OnceLock, Ordering, fence};

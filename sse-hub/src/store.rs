@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use crate::history::HistoryUsage;
 use crate::id::EventId;

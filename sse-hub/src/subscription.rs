@@ -7,7 +7,7 @@ use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use crate::hub::Shared;
 use crate::id::{ConnectionId, EventId};
@@ -97,8 +97,8 @@ enum Step {
 }
 
 /// One subscriber's events: a [`Stream`] of [`EncodedEvent`]s, each the shared bytes the
-/// hub encoded once, to hand to `sse_axum::Sse::new`, `sse_warp::reply` or
-/// `sse_hyper::Sse::new` as it is.
+/// hub encoded once, to hand to `ssekit_axum::Sse::new`, `ssekit_warp::reply` or
+/// `ssekit_hyper::Sse::new` as it is.
 ///
 /// It yields the replayed events first (or a reset event), then live events in publish
 /// order. It ends after what is queued when the client is too slow, when the hub is
@@ -422,7 +422,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Wake, Waker};
 
-    use sse_core::Event;
+    use ssekit_core::Event;
 
     use super::*;
     use crate::testing::{data, drain};

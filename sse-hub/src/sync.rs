@@ -1,7 +1,7 @@
 //! Every lock and atomic of the delivery path, in one place: std's, or [loom]'s when the
 //! crate is built with `--cfg loom`, so that `tests/loom.rs` explores every interleaving of
 //! the publish / subscribe / wake-up protocol (`RUSTFLAGS="--cfg loom" cargo test -p
-//! sse-hub --release --test loom`).
+//! ssekit-hub --release --test loom`).
 //!
 //! Where a protocol needs sequential consistency across two locations (a stream announces
 //! it waits, then reads the tail; a publisher moves the tail, then looks for waiters), it

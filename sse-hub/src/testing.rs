@@ -19,7 +19,7 @@ pub(crate) fn drain<M: Send + Sync + 'static>(sub: &mut Subscription<M>) -> Vec<
     out
 }
 
-/// What a client makes of each of `texts` (decoded by sse-core): an event's data, a
+/// What a client makes of each of `texts` (decoded by ssekit-core): an event's data, a
 /// comment as `:text`, a reconnection time as `reconnect after N ms`; `"<end>"` kept.
 pub(crate) fn data(texts: &[String]) -> Vec<String> {
     texts
@@ -28,13 +28,13 @@ pub(crate) fn data(texts: &[String]) -> Vec<String> {
             if text == "<end>" {
                 return text.clone();
             }
-            let mut decoder = sse_core::Decoder::new().with_comments(true);
+            let mut decoder = ssekit_core::Decoder::new().with_comments(true);
             let items: Vec<String> = decoder
                 .feed(text.as_bytes())
                 .map(|item| match item {
-                    Ok(sse_core::Decoded::Event(event)) => event.data().to_owned(),
-                    Ok(sse_core::Decoded::Comment(comment)) => format!(":{comment}"),
-                    Ok(sse_core::Decoded::Retry(time)) => {
+                    Ok(ssekit_core::Decoded::Event(event)) => event.data().to_owned(),
+                    Ok(ssekit_core::Decoded::Comment(comment)) => format!(":{comment}"),
+                    Ok(ssekit_core::Decoded::Retry(time)) => {
                         format!("reconnect after {} ms", time.as_millis())
                     }
                     other => format!("{other:?}"),

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use common::{Seen, data, next};
-use sse_hub::{
+use ssekit_hub::{
     Append, Backplane, BackplaneError, Config, ConnectionId, Entry, EventId, Feed, Hub, LogEvent,
     PublishError, Snapshot,
 };
@@ -248,8 +248,8 @@ async fn exclusions_reach_only_the_hub_they_came_from() {
     let (a, b) = (hub(&log), hub(&log));
     let mut me = a.subscribe(["chat"], None).expect("open");
     let mut other_on_b = b.subscribe(["chat"], None).expect("open");
-    let sent = sse_hub::Message::new("chat", "not for me")
-        .with_target(sse_hub::Target::AllExcept(vec![me.id()]));
+    let sent = ssekit_hub::Message::new("chat", "not for me")
+        .with_target(ssekit_hub::Target::AllExcept(vec![me.id()]));
     a.send(sent).expect("stored");
     a.publish("chat", "for all").expect("stored");
     assert_eq!(next(&mut me).await.data, "for all", "excluded here");

@@ -3,7 +3,7 @@
 //! and atomics swapped for loom's (`sse-hub/src/sync.rs`).
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test -p sse-hub --release --test loom
+//! RUSTFLAGS="--cfg loom" cargo test -p ssekit-hub --release --test loom
 //! ```
 //!
 //! Each model checks what the hub promises a subscriber: every event for it, once, in
@@ -20,8 +20,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures_core::Stream;
 use loom::sync::atomic::{AtomicUsize, Ordering};
-use sse_core::Event;
-use sse_hub::{Config, EndReason, Hub, Message, Subscription, Target};
+use ssekit_core::Event;
+use ssekit_hub::{Config, EndReason, Hub, Message, Subscription, Target};
 
 /// Interleavings with at most this many preemptions: enough for every race below (each
 /// needs one or two), small enough to run in seconds.

@@ -5,7 +5,7 @@
 use std::alloc::System;
 
 use futures_util::{FutureExt, StreamExt};
-use sse_hub::{Config, Hub, Subscription};
+use ssekit_hub::{Config, Hub, Subscription};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

@@ -11,8 +11,8 @@ mod common;
 use common::decode;
 use futures_util::{FutureExt, StreamExt};
 use proptest::prelude::*;
-use sse_core::Event;
-use sse_hub::{Config, ConnectionId, Hub, Message, Subscription, Target};
+use ssekit_core::Event;
+use ssekit_hub::{Config, ConnectionId, Hub, Message, Subscription, Target};
 
 const TOPICS: [&str; 3] = ["a", "b", "c"];
 

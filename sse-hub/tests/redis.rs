@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::redis::RedisServer;
 use common::{data, next};
-use sse_hub::{Config, Hub, PublishError, Redis};
+use ssekit_hub::{Config, Hub, PublishError, Redis};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -204,9 +204,9 @@ impl EventIdText {
         let latest = hub.last_id();
         // Redis ids in one millisecond count up from 0; otherwise ask the history.
         if latest.seq() > 0 {
-            sse_hub::EventId::new(latest.epoch(), latest.seq() - 1).to_string()
+            ssekit_hub::EventId::new(latest.epoch(), latest.seq() - 1).to_string()
         } else {
-            sse_hub::EventId::new(latest.epoch() - 1, u64::MAX).to_string()
+            ssekit_hub::EventId::new(latest.epoch() - 1, u64::MAX).to_string()
         }
     }
 }
@@ -231,7 +231,7 @@ async fn foreign_and_corrupt_entries_are_skipped() {
             "not:an:exclusion",
         ],
     ] {
-        let mut words = vec!["XADD", "sse-hub", "*"];
+        let mut words = vec!["XADD", "ssekit-hub", "*"];
         words.extend_from_slice(fields);
         assert!(redis.command(&words).starts_with('$'), "{fields:?}");
     }
@@ -249,7 +249,7 @@ async fn a_retry_with_the_same_idempotency_key_publishes_once() {
     );
     let mut sub = b.subscribe(["orders"], None).expect("open");
     let message = |text| {
-        sse_hub::Message::new("orders", sse_core::Event::new().with_data(text))
+        ssekit_hub::Message::new("orders", ssekit_core::Event::new().with_data(text))
             .with_idempotency_key("request-7")
     };
     let first = a.send(message("placed")).expect("stored");
@@ -275,11 +275,9 @@ async fn a_batch_travels_in_one_pipeline_with_an_id_each() {
     let mut sub = a.subscribe(["t"], None).expect("open");
     let texts: Vec<String> = (0..1000).map(|n| n.to_string()).collect();
     let ids: Vec<_> = a
-        .send_all(
-            texts
-                .iter()
-                .map(|t| sse_hub::Message::new("t", sse_core::Event::new().with_data(t.as_str()))),
-        )
+        .send_all(texts.iter().map(|t| {
+            ssekit_hub::Message::new("t", ssekit_core::Event::new().with_data(t.as_str()))
+        }))
         .into_iter()
         .collect::<Result<_, _>>()
         .expect("all stored");

@@ -21,7 +21,7 @@ use common::proxy::Proxy;
 use common::redis::RedisServer;
 use common::{Seen, decode};
 use futures_util::StreamExt;
-use sse_hub::{Config, Hub, PublishError, Redis, Subscription};
+use ssekit_hub::{Config, Hub, PublishError, Redis, Subscription};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {

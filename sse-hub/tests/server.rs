@@ -1,5 +1,5 @@
-//! sse-hub behind a real axum server on 127.0.0.1, read by real hyper clients decoding with
-//! sse-core: resume with `Last-Event-ID`, reset for an unknown id, a slow client cut off
+//! ssekit-hub behind a real axum server on 127.0.0.1, read by real hyper clients decoding with
+//! ssekit-core: resume with `Last-Event-ID`, reset for an unknown id, a slow client cut off
 //! and resumed, a client that goes away, and a graceful shutdown with open streams.
 
 #[path = "../../sse-hyper/tests/support/mod.rs"]
@@ -12,8 +12,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use http::HeaderValue;
-use sse_axum::{LastEventId, Sse};
-use sse_hub::{Config, Hub, Subscription};
+use ssekit_axum::{LastEventId, Sse};
+use ssekit_hub::{Config, Hub, Subscription};
 use support::*;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -180,7 +180,7 @@ async fn a_slow_client_is_cut_off_then_resumes_with_nothing_lost() {
     let mut last = String::new();
     while let Some(item) = next(&mut events).await {
         let event = match item {
-            Ok(sse_hyper::Decoded::Event(event)) => event,
+            Ok(ssekit_hyper::Decoded::Event(event)) => event,
             other => panic!("expected an event, got {other:?}"),
         };
         seen += 1;
@@ -232,8 +232,8 @@ async fn graceful_shutdown_with_open_streams_finishes_within_a_second() {
 async fn a_subscription_plugs_into_every_adapter() {
     let hub: Hub = Hub::default();
     let subscription = || hub.subscribe(["news"], None).expect("open hub");
-    let hyper = sse_hyper::Sse::new(subscription()).into_response();
-    let warp = warp::Reply::into_response(sse_warp::reply(subscription()));
+    let hyper = ssekit_hyper::Sse::new(subscription()).into_response();
+    let warp = warp::Reply::into_response(ssekit_warp::reply(subscription()));
     let axum = axum::response::IntoResponse::into_response(Sse::new(subscription()));
     for headers in [hyper.headers(), warp.headers(), axum.headers()] {
         assert_eq!(headers["content-type"], "text/event-stream");

@@ -10,7 +10,7 @@ mod common;
 
 use common::decode;
 use futures_util::{FutureExt, StreamExt};
-use sse_hub::{Config, Hub, Message, Subscription, Target};
+use ssekit_hub::{Config, Hub, Message, Subscription, Target};
 
 const TOPICS: [&str; 3] = ["a", "b", "c"];
 const PUBLISHERS: usize = 4;
@@ -151,7 +151,7 @@ fn a_reader_of_two_topics_sees_one_order_while_a_publisher_races_it() {
         std::thread::spawn(move || {
             for n in 0..EVENTS {
                 let topic = if n % 2 == 0 { "a" } else { "b" };
-                let event = sse_core::Event::new().with_data(topic);
+                let event = ssekit_core::Event::new().with_data(topic);
                 let message = match n % 3 {
                     2 => Message::new(topic, event).with_target(Target::Connection(me)),
                     _ => Message::new(topic, event),

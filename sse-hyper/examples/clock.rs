@@ -1,7 +1,7 @@
 //! A plain hyper server streaming the time every second as `time` events.
 //!
 //! ```sh
-//! cargo run -p sse-hyper --example clock        # PORT=8080 to change the port
+//! cargo run -p ssekit-hyper --example clock        # PORT=8080 to change the port
 //! curl -N http://127.0.0.1:3000/
 //! ```
 
@@ -13,7 +13,7 @@ use futures_util::stream::{self, Stream};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use sse_hyper::Sse;
+use ssekit_hyper::Sse;
 use tokio::net::TcpListener;
 
 /// `("time", "Tue, 15 Nov 1994 08:12:31 GMT")` every second, the first one at once.

@@ -20,7 +20,7 @@ const FLOOR: Duration = Duration::from_millis(100);
 /// too). [`reset`](Self::reset) after a healthy connection.
 ///
 /// ```
-/// use sse_hyper::{Backoff, Reconnect};
+/// use ssekit_hyper::{Backoff, Reconnect};
 /// use std::time::Duration;
 ///
 /// let policy = Reconnect::new().with_max_retries(3).with_max_delay(Duration::from_secs(10));

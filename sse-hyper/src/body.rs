@@ -16,9 +16,9 @@ use crate::keep_alive::{KeepAlive, Timer};
 
 pin_project! {
     /// An `http_body::Body` (`Data = Bytes`) that sends each item of a [`Stream`] of
-    /// [`SseItem`]s as one frame, encoded once by sse-core (an [`EncodedEvent`] item goes
+    /// [`SseItem`]s as one frame, encoded once by ssekit-core (an [`EncodedEvent`] item goes
     /// out as it is, without a copy), buffering nothing more. While the stream is idle it
-    /// sends [`sse_core::KEEP_ALIVE`] per [`KeepAlive`], timed by `T`.
+    /// sends [`ssekit_core::KEEP_ALIVE`] per [`KeepAlive`], timed by `T`.
     ///
     /// The body never fails (`Error = Infallible`). An invalid item or a stream error ends
     /// it cleanly after the frames before it, so the client gets every event already
@@ -27,7 +27,7 @@ pin_project! {
     /// `ERROR`, where the server's operator sees it. The timer starts on the first poll, so
     /// the body can be built outside a runtime.
     ///
-    /// [`EncodedEvent`]: sse_core::EncodedEvent
+    /// [`EncodedEvent`]: ssekit_core::EncodedEvent
     pub struct SseBody<S, T: Timer> {
         #[pin]
         stream: S,
@@ -137,7 +137,7 @@ where
             if *this.idle_ticks >= 3 {
                 // The comment is a frame sent on a tick: the next one after two more.
                 *this.idle_ticks = 1;
-                let keep_alive = Bytes::from_static(sse_core::KEEP_ALIVE);
+                let keep_alive = Bytes::from_static(ssekit_core::KEEP_ALIVE);
                 return Poll::Ready(Some(Ok(Frame::data(keep_alive))));
             }
         }
@@ -225,10 +225,10 @@ mod tests {
     #[test]
     fn a_split_event_goes_out_in_three_frames_without_copying_its_data() {
         let payload = Bytes::from(vec![b'x'; 64 * 1024]);
-        let split = sse_core::Event::new()
+        let split = ssekit_core::Event::new()
             .with_id(1)
             .and_then(|event| event.with_shared_data(payload.clone()));
-        let small = sse_core::Event::new()
+        let small = ssekit_core::Event::new()
             .with_id(2)
             .and_then(|event| event.with_shared_data(Bytes::from_static(b"y")));
         let items = [split, small];
@@ -274,7 +274,7 @@ mod tests {
                 panic!("expected a keep-alive frame");
             };
             let bytes = frame.into_data().unwrap_or_default();
-            assert_eq!(bytes, sse_core::KEEP_ALIVE);
+            assert_eq!(bytes, ssekit_core::KEEP_ALIVE);
         }
     }
 
@@ -331,7 +331,7 @@ mod tests {
     fn is_keep_alive<B: Body<Data = Bytes> + Unpin>(body: &mut B) -> bool {
         match poll(body) {
             Poll::Ready(Some(Ok(frame))) => {
-                frame.into_data().unwrap_or_default() == sse_core::KEEP_ALIVE
+                frame.into_data().unwrap_or_default() == ssekit_core::KEEP_ALIVE
             }
             _ => false,
         }

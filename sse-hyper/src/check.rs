@@ -50,7 +50,7 @@ impl std::error::Error for ResponseError {}
 /// `text/event-stream` (any case, parameters such as `; charset=utf-8` allowed).
 ///
 /// ```
-/// use sse_hyper::{ResponseError, check_response};
+/// use ssekit_hyper::{ResponseError, check_response};
 ///
 /// let ok = http::Response::builder()
 ///     .header("content-type", "Text/Event-Stream; charset=utf-8")
@@ -68,7 +68,7 @@ pub fn check_response<B>(response: &Response<B>) -> Result<(), ResponseError> {
     }
     let content_type = response.headers().get(CONTENT_TYPE);
     if status == StatusCode::OK
-        && content_type.is_some_and(|v| sse_core::is_event_stream(v.as_bytes()))
+        && content_type.is_some_and(|v| ssekit_core::is_event_stream(v.as_bytes()))
     {
         return Ok(());
     }

@@ -1,4 +1,4 @@
-//! Client side: [`EventStream`] reads any `http_body::Body` with sse-core's [`Decoder`].
+//! Client side: [`EventStream`] reads any `http_body::Body` with ssekit-core's [`Decoder`].
 
 use std::fmt;
 use std::pin::Pin;
@@ -9,7 +9,7 @@ use bytes::Buf;
 use futures_core::Stream;
 use http_body::Body;
 use pin_project_lite::pin_project;
-use sse_core::{DecodeError, Decoded, Decoder, Progress};
+use ssekit_core::{DecodeError, Decoded, Decoder, Progress};
 
 use crate::item::BoxError;
 
@@ -42,7 +42,7 @@ impl std::error::Error for ClientError {
 }
 
 pin_project! {
-    /// The items of an event-stream body, decoded by sse-core's [`Decoder`]: events,
+    /// The items of an event-stream body, decoded by ssekit-core's [`Decoder`]: events,
     /// reconnection times and (if the decoder keeps them) comments.
     ///
     /// Body errors and decode errors are items too. After the body's last frame the decoder
@@ -52,7 +52,7 @@ pin_project! {
     /// ```
     /// use futures_util::StreamExt;
     /// use http_body_util::Full;
-    /// use sse_hyper::{Decoded, Decoder, Event, EventStream};
+    /// use ssekit_hyper::{Decoded, Decoder, Event, EventStream};
     ///
     /// # tokio::runtime::Runtime::new()?.block_on(async {
     /// let body = Full::new(Event::new().with_id(7)?.with_data("hi").to_bytes()?);
@@ -172,7 +172,7 @@ mod tests {
     use futures_util::{StreamExt, stream};
     use http_body::Frame;
     use http_body_util::StreamBody;
-    use sse_core::Event;
+    use ssekit_core::Event;
 
     type Frames<D> = Vec<Result<Frame<D>, std::io::Error>>;
     type TestBody<D> =
@@ -279,7 +279,7 @@ mod tests {
     async fn limit_errors_are_items_and_decoding_goes_on() {
         let long = Event::new().with_data("x".repeat(64));
         let bytes = encoded(&[long, Event::new().with_data("short")]);
-        let limits = sse_core::Limits::default()
+        let limits = ssekit_core::Limits::default()
             .with_max_line_len(32)
             .with_max_event_size(32);
         let frames = vec![Ok(Frame::data(Bytes::from(bytes)))];

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::fmt;
 
 use bytes::Bytes;
-use sse_core::{EncodeError, EncodedEvent, Event, EventError, IntoEvent, SplitEvent, Text};
+use ssekit_core::{EncodeError, EncodedEvent, Event, EventError, IntoEvent, SplitEvent, Text};
 
 /// A boxed error, as `http-body` stacks carry them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -133,9 +133,9 @@ where
 }
 
 #[cfg(feature = "serde")]
-impl<T> SseItem for sse_core::Json<T>
+impl<T> SseItem for ssekit_core::Json<T>
 where
-    sse_core::Json<T>: IntoEvent<'static>,
+    ssekit_core::Json<T>: IntoEvent<'static>,
 {
     fn into_encoded(self) -> Result<EncodedEvent, BodyError> {
         encode(self.into_event())
@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(sent, "data: <li>one</li>\ndata: <li>two</li>\n\n");
         let kept = capacity();
         assert!(kept >= sent.len(), "kept");
-        // Text over sse-core's bound is encoded without the scratch, which stays as it was.
+        // Text over ssekit-core's bound is encoded without the scratch, which stays as it was.
         let large = "x\n".repeat(SCRATCH_KEPT);
         let sent = wire(large).unwrap_or_default();
         assert_eq!(
@@ -313,7 +313,7 @@ mod tests {
     fn json_items_have_data() {
         let value = wire(serde_json::json!({"a": 1}));
         assert_eq!(value.as_deref(), Some("data: {\"a\":1}\n\n"));
-        let json = wire(sse_core::Json([1, 2]));
+        let json = wire(ssekit_core::Json([1, 2]));
         assert_eq!(json.as_deref(), Some("data: [1,2]\n\n"));
     }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-/// When an idle event stream sends the keep-alive comment ([`sse_core::KEEP_ALIVE`]).
+/// When an idle event stream sends the keep-alive comment ([`ssekit_core::KEEP_ALIVE`]).
 ///
 /// The comment goes out once the stream has sent nothing for `interval`: between
 /// `interval` and 1.5 × `interval` after the last frame, then every `interval` while it
@@ -15,7 +15,7 @@ use std::time::Duration;
 /// the connection: set `interval` to at most two thirds of their idle timeout.
 ///
 /// ```
-/// use sse_hyper::KeepAlive;
+/// use ssekit_hyper::KeepAlive;
 /// use std::time::Duration;
 ///
 /// let every_5s = KeepAlive::new().with_interval(Duration::from_secs(5));
@@ -90,7 +90,7 @@ impl Default for KeepAlive {
 /// way to restart it.
 ///
 /// ```
-/// use sse_hyper::Timer;
+/// use ssekit_hyper::Timer;
 /// use std::{future::Future, pin::Pin, time::Duration};
 ///
 /// /// A timer that never fires (keep-alive never sent).

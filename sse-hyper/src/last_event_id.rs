@@ -4,10 +4,10 @@ use std::fmt;
 
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Response, StatusCode};
-use sse_core::EventError;
+use ssekit_core::EventError;
 
 /// `Last-Event-ID`: the id of the last event a reconnecting client received.
-pub const LAST_EVENT_ID: HeaderName = HeaderName::from_static(sse_core::LAST_EVENT_ID_HEADER);
+pub const LAST_EVENT_ID: HeaderName = HeaderName::from_static(ssekit_core::LAST_EVENT_ID_HEADER);
 
 /// Why a `Last-Event-ID` header was refused.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub enum LastEventIdError {
         /// Offset of the first byte that is not UTF-8.
         offset: usize,
     },
-    /// The value cannot be an event id (see [`sse_core::validate_id`]).
+    /// The value cannot be an event id (see [`ssekit_core::validate_id`]).
     Invalid(EventError),
 }
 
@@ -42,7 +42,7 @@ impl LastEventIdError {
     ///
     /// ```
     /// use http::HeaderMap;
-    /// use sse_hyper::last_event_id;
+    /// use ssekit_hyper::last_event_id;
     ///
     /// let mut headers = HeaderMap::new();
     /// headers.insert("last-event-id", http::HeaderValue::from_bytes(b"\xff")?);
@@ -76,7 +76,7 @@ impl std::error::Error for LastEventIdError {
 ///
 /// ```
 /// use http::HeaderMap;
-/// use sse_hyper::last_event_id;
+/// use ssekit_hyper::last_event_id;
 ///
 /// let mut headers = HeaderMap::new();
 /// assert_eq!(last_event_id(&headers)?, None);
@@ -91,7 +91,7 @@ pub fn last_event_id(headers: &HeaderMap) -> Result<Option<&str>, LastEventIdErr
     let id = std::str::from_utf8(value.as_bytes()).map_err(|e| LastEventIdError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;
-    sse_core::validate_id(id).map_err(LastEventIdError::Invalid)?;
+    ssekit_core::validate_id(id).map_err(LastEventIdError::Invalid)?;
     Ok(Some(id))
 }
 

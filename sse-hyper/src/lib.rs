@@ -1,7 +1,7 @@
-//! # sse-hyper
+//! # ssekit-hyper
 //!
 //! Server-Sent Events for anything built on `http-body` 1 (hyper, tower, axum, warp…): thin
-//! glue over [`sse_core`], which writes and reads every byte of the protocol.
+//! glue over [`ssekit_core`], which writes and reads every byte of the protocol.
 //!
 //! Server side:
 //! - [`Sse`] turns a [`Stream`](futures_core::Stream) of [`SseItem`]s (strings,
@@ -17,7 +17,7 @@
 //!   `Service`; see [below](#a-reconnecting-client).
 //! - For your own HTTP client, its pieces work alone: [`set_request_headers`] (`Accept`,
 //!   `Cache-Control`, `Last-Event-ID`), [`check_response`] (an event stream, a 204 "stop",
-//!   or what came instead), [`EventStream`] (any response body decoded with sse-core's
+//!   or what came instead), [`EventStream`] (any response body decoded with ssekit-core's
 //!   [`Decoder`]), and [`Backoff`] with a [`Reconnect`] policy and [`retry_after`] (how long
 //!   to wait before the next attempt).
 //!
@@ -27,7 +27,7 @@
 //! # #[cfg(feature = "tokio")] {
 //! use futures_util::stream::{self, Stream, StreamExt};
 //! use http::{Request, Response, StatusCode};
-//! use sse_hyper::{Event, EventError, Sse, SseBody, TokioTimer, last_event_id};
+//! use ssekit_hyper::{Event, EventError, Sse, SseBody, TokioTimer, last_event_id};
 //!
 //! type Item = Result<Event<'static>, EventError>;
 //!
@@ -63,7 +63,7 @@
 //! # #[cfg(feature = "client")]
 //! # async fn follow() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_util::StreamExt;
-//! use sse_hyper::{EventSource, Item};
+//! use ssekit_hyper::{EventSource, Item};
 //!
 //! let mut source = EventSource::new("http://127.0.0.1:3000/events".parse()?)?;
 //! while let Some(item) = source.next().await {
@@ -79,7 +79,7 @@
 //! asked for this one describe them (reqwest-eventsource 0.6; LaunchDarkly's
 //! eventsource-client 0.16):
 //!
-//! | | sse-hyper `EventSource` | reqwest-eventsource 0.6 | eventsource-client 0.16 |
+//! | | ssekit-hyper `EventSource` | reqwest-eventsource 0.6 | eventsource-client 0.16 |
 //! |---|---|---|---|
 //! | HTTP stack | hyper 1 + hyper-util, or any tower `Service` | reqwest 0.12 | hyper 0.14 (+ hyper-rustls) |
 //! | a `Stream` with an "open" item and events | yes (`Item::Open`, `Item::Event`) | yes (`Event::Open`, `Event::Message`) | |
@@ -91,7 +91,7 @@
 //! | the server's `retry` | followed, capped by the max delay | handed to the retry policy | |
 //! | dead connection | idle timeout on any byte | | `read_timeout` (none by default) |
 //! | headers | from a callback before each request (a token can be refreshed) | those of the `RequestBuilder` | `header(name, value)` on the builder |
-//! | decoding | sse-core: the WHATWG rules exactly, bounded lines and events | eventsource-stream | |
+//! | decoding | ssekit-core: the WHATWG rules exactly, bounded lines and events | eventsource-stream | |
 //!
 //! ## Features
 //!
@@ -109,10 +109,10 @@
 //!
 //! ## Re-exports
 //!
-//! The sse-core types that this crate's own signatures name (`Event`, `EventError`,
+//! The ssekit-core types that this crate's own signatures name (`Event`, `EventError`,
 //! `EncodeError`, `EncodedEvent`, `Json`, `Decoder`, `Decoded`, `DecodeError`,
 //! `MessageEvent`) are at its root, so a user of this crate alone can name them; everything
-//! else of the protocol is at [`sse_core`] (`sse_hyper::sse_core::Limits`), the same crate
+//! else of the protocol is at [`ssekit_core`] (`ssekit_hyper::ssekit_core::Limits`), the same crate
 //! at the same version.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -161,11 +161,11 @@ pub use source::EventSource;
 pub use source_error::{Disconnect, SetupError, SourceError};
 #[cfg(feature = "client")]
 pub use source_item::Item;
-// The protocol crate, for everything not re-exported below (`sse_hyper::sse_core::Limits`).
-pub use sse_core;
+// The protocol crate, for everything not re-exported below (`ssekit_hyper::ssekit_core::Limits`).
+pub use ssekit_core;
 #[cfg(feature = "serde")]
-pub use sse_core::Json;
-pub use sse_core::{
+pub use ssekit_core::Json;
+pub use ssekit_core::{
     DecodeError, Decoded, Decoder, EncodeError, EncodedEvent, Event, EventError, MessageEvent,
     SplitEvent,
 };

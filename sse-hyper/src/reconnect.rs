@@ -17,7 +17,7 @@ use http::header::{HeaderMap, RETRY_AFTER};
 /// the client for ever.
 ///
 /// ```
-/// use sse_hyper::Reconnect;
+/// use ssekit_hyper::Reconnect;
 /// use std::time::Duration;
 ///
 /// let policy = Reconnect::new()
@@ -132,9 +132,9 @@ impl Default for Reconnect {
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("retry-after", "120".parse()?);
-/// assert_eq!(sse_hyper::retry_after(&headers, SystemTime::now()), Some(Duration::from_secs(120)));
+/// assert_eq!(ssekit_hyper::retry_after(&headers, SystemTime::now()), Some(Duration::from_secs(120)));
 /// headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse()?);
-/// assert_eq!(sse_hyper::retry_after(&headers, SystemTime::now()), Some(Duration::ZERO));
+/// assert_eq!(ssekit_hyper::retry_after(&headers, SystemTime::now()), Some(Duration::ZERO));
 /// # Ok::<(), http::header::InvalidHeaderValue>(())
 /// ```
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {

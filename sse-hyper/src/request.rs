@@ -43,14 +43,14 @@ impl std::error::Error for InvalidLastEventId {}
 ///
 /// ```
 /// let mut headers = http::HeaderMap::new();
-/// sse_hyper::set_request_headers(&mut headers, "41")?;
+/// ssekit_hyper::set_request_headers(&mut headers, "41")?;
 /// assert_eq!(headers["accept"], "text/event-stream");
 /// assert_eq!(headers["cache-control"], "no-cache");
 /// assert_eq!(headers["last-event-id"], "41");
 ///
-/// sse_hyper::set_request_headers(&mut headers, "")?; // the id was reset by an empty `id`
+/// ssekit_hyper::set_request_headers(&mut headers, "")?; // the id was reset by an empty `id`
 /// assert!(!headers.contains_key("last-event-id"));
-/// # Ok::<(), sse_hyper::InvalidLastEventId>(())
+/// # Ok::<(), ssekit_hyper::InvalidLastEventId>(())
 /// ```
 pub fn set_request_headers(
     headers: &mut HeaderMap,
@@ -64,7 +64,7 @@ pub fn set_request_headers(
         })?;
         Some(value)
     };
-    headers.insert(ACCEPT, HeaderValue::from_static(sse_core::MEDIA_TYPE));
+    headers.insert(ACCEPT, HeaderValue::from_static(ssekit_core::MEDIA_TYPE));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     match id {
         Some(value) => {

@@ -17,13 +17,16 @@ pub const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffe
 ///
 /// ```
 /// let mut headers = http::HeaderMap::new();
-/// sse_hyper::set_headers(&mut headers, true);
+/// ssekit_hyper::set_headers(&mut headers, true);
 /// assert_eq!(headers["content-type"], "text/event-stream");
 /// assert_eq!(headers["cache-control"], "no-cache");
 /// assert_eq!(headers["x-accel-buffering"], "no");
 /// ```
 pub fn set_headers(headers: &mut HeaderMap, proxy_buffering_header: bool) {
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(sse_core::MEDIA_TYPE));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(ssekit_core::MEDIA_TYPE),
+    );
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if proxy_buffering_header {
         headers.insert(X_ACCEL_BUFFERING, HeaderValue::from_static("no"));
@@ -36,7 +39,7 @@ pub fn set_headers(headers: &mut HeaderMap, proxy_buffering_header: bool) {
 /// ```
 /// # #[cfg(feature = "tokio")] {
 /// use futures_util::stream;
-/// use sse_hyper::{KeepAlive, Sse};
+/// use ssekit_hyper::{KeepAlive, Sse};
 /// use std::time::Duration;
 ///
 /// let events = stream::iter(["one", "two"]);

@@ -15,7 +15,7 @@ use futures_core::Stream;
 use http::{HeaderMap, Request, Uri};
 use http_body::Body;
 use http_body_util::Empty;
-use sse_core::{Decoded, Decoder};
+use ssekit_core::{Decoded, Decoder};
 use tokio::time::Sleep;
 use tower_service::Service;
 
@@ -53,7 +53,7 @@ type HeadersFn = Arc<dyn Fn() -> HeaderMap + Send + Sync>;
 ///   with exponential backoff and jitter while attempts keep failing, reset once a
 ///   connection delivers an event ([`Backoff`](crate::Backoff)). No wait is longer than the
 ///   policy's maximum delay (5 minutes by default), however large the server's `retry`.
-/// - Every byte is decoded by sse-core's [`Decoder`], with its limits. An event cut off by a
+/// - Every byte is decoded by ssekit-core's [`Decoder`], with its limits. An event cut off by a
 ///   lost connection is never dispatched; the last event ID changes only when an event is
 ///   dispatched, persists across reconnections and is sent with each one.
 ///
@@ -64,7 +64,7 @@ type HeadersFn = Arc<dyn Fn() -> HeaderMap + Send + Sync>;
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
-/// use sse_hyper::{Decoder, EventSource, Item, Reconnect};
+/// use ssekit_hyper::{Decoder, EventSource, Item, Reconnect};
 /// use std::time::Duration;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -131,7 +131,7 @@ impl EventSource {
     pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
 
     /// Like [`new`](Self::new) for https, trusting also the CA certificates in the PEM
-    /// file `ca` (a private CA, or a development certificate such as sse-hyper's
+    /// file `ca` (a private CA, or a development certificate such as ssekit-hyper's
     /// self-signed one) beside the public roots. HTTP/2 or HTTP/1.1 by ALPN.
     ///
     /// # Errors
@@ -170,7 +170,7 @@ impl EventSource {
     /// use futures_util::StreamExt;
     /// use http::{Request, Response};
     /// use http_body_util::{Empty, Full};
-    /// use sse_hyper::{EventSource, Item};
+    /// use ssekit_hyper::{EventSource, Item};
     /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread")]

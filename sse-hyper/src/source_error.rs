@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::header::HeaderValue;
 use http::{StatusCode, Uri};
-use sse_core::DecodeError;
+use ssekit_core::DecodeError;
 
 use crate::check::ResponseError;
 use crate::item::BoxError;
@@ -33,7 +33,7 @@ impl fmt::Display for SetupError {
                 "the URL \"{uri}\" is not absolute: an event source needs a scheme and a host (http://host/path)"
             ),
             SetupError::UnsupportedScheme(scheme) if scheme == "https" => f.write_str(
-                "https URLs need sse-hyper's feature `rustls` (or a service that speaks https)",
+                "https URLs need ssekit-hyper's feature `rustls` (or a service that speaks https)",
             ),
             SetupError::UnsupportedScheme(scheme) => {
                 write!(
@@ -137,7 +137,7 @@ pub enum SourceError {
         /// How the last one ended.
         last: Disconnect,
     },
-    /// The decoder refused input (a limit was exceeded, see [`Limits`](sse_core::Limits)):
+    /// The decoder refused input (a limit was exceeded, see [`Limits`](ssekit_core::Limits)):
     /// that event is discarded and decoding goes on. The only error the stream goes on after.
     Decode(DecodeError),
 }
@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn only_decode_errors_are_not_fatal() {
         let limit = DecodeError::LimitExceeded {
-            limit: sse_core::Limit::LineLength,
+            limit: ssekit_core::Limit::LineLength,
             max: 8,
         };
         assert!(!SourceError::Decode(limit).is_fatal());

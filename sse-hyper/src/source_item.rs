@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sse_core::MessageEvent;
+use ssekit_core::MessageEvent;
 
 use crate::source_error::Disconnect;
 

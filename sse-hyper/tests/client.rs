@@ -14,12 +14,13 @@ use http::{Request, Response, StatusCode};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use sse_hyper::{Decoded, Event, ResponseError, Sse, check_response};
+use ssekit_hyper::{Decoded, Event, ResponseError, Sse, check_response};
 use support::*;
 
 async fn route(
     request: Request<Incoming>,
-) -> Result<Response<impl http_body::Body<Data = Bytes, Error = sse_hyper::BoxError>>, Infallible> {
+) -> Result<Response<impl http_body::Body<Data = Bytes, Error = ssekit_hyper::BoxError>>, Infallible>
+{
     let plain = |status: StatusCode, content_type: &'static str, body: &'static str| {
         let mut response = Response::new(Either::Right(http_body_util::BodyExt::map_err(
             Full::from(body),

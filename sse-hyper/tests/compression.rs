@@ -11,7 +11,7 @@ use common::*;
 use http::Request;
 use hyper::body::Incoming;
 use hyper_util::service::TowerToHyperService;
-use sse_hyper::Sse;
+use ssekit_hyper::Sse;
 use support::*;
 use tokio::sync::mpsc;
 use tower::ServiceBuilder;

@@ -1,4 +1,4 @@
-//! The ready server (`sse_hyper::server`) on real sockets, against the clients that hurt
+//! The ready server (`ssekit_hyper::server`) on real sockets, against the clients that hurt
 //! long-lived streams: clients that stop reading, slowloris and silent connections, one
 //! connection too many, a shutdown with a client that never reads, and HTTP/2 over TLS.
 //! Every count is bounded and every wait has a deadline.
@@ -15,11 +15,11 @@ use futures_util::stream;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
-use sse_hyper::server::{Server, ServerConfig, StatsHandle, Tls};
+use ssekit_hyper::server::{Server, ServerConfig, StatsHandle, Tls};
 
 #[path = "support/tls.rs"]
 mod tls;
-use sse_hyper::{Event, Sse, SseBody, TokioTimer};
+use ssekit_hyper::{Event, Sse, SseBody, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{Notify, oneshot};

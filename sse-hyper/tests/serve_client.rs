@@ -10,11 +10,11 @@ use std::time::Duration;
 use futures_util::{StreamExt, stream};
 use http::{Request, Version};
 use hyper::body::Incoming;
-use sse_hyper::server::Server;
+use ssekit_hyper::server::Server;
 
 #[path = "support/tls.rs"]
 mod tls;
-use sse_hyper::{Event, EventSource, Item, Sse, last_event_id};
+use ssekit_hyper::{Event, EventSource, Item, Sse, last_event_id};
 
 /// Each request's HTTP version and `Last-Event-ID`.
 type Requests = Arc<Mutex<Vec<(Version, Option<String>)>>>;
@@ -75,7 +75,7 @@ async fn event_source_speaks_http2_to_the_tls_server_and_resumes() {
     let mut source = EventSource::new_with_service(client, url)
         .expect("a source")
         .with_reconnect(
-            sse_hyper::Reconnect::new().with_reconnection_time(Duration::from_millis(10)),
+            ssekit_hyper::Reconnect::new().with_reconnection_time(Duration::from_millis(10)),
         );
     let mut data = Vec::new();
     while data.len() < 6 {

@@ -1,4 +1,4 @@
-//! sse-hyper behind a real hyper server, read by a real hyper client and sse-core's decoder.
+//! ssekit-hyper behind a real hyper server, read by a real hyper client and ssekit-core's decoder.
 //! What the client must see is in `support`, shared with the other adapters' tests.
 
 mod common;
@@ -14,7 +14,9 @@ use http::{Request, Response};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use sse_hyper::{Event, EventError, KeepAlive, Sse, SseBody, SseItem, TokioTimer, last_event_id};
+use ssekit_hyper::{
+    Event, EventError, KeepAlive, Sse, SseBody, SseItem, TokioTimer, last_event_id,
+};
 use support::*;
 use tokio::sync::mpsc;
 

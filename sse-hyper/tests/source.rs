@@ -1,4 +1,4 @@
-//! The reconnecting client's scenarios (shared with sse-cli's `sse get` tests, in
+//! The reconnecting client's scenarios (shared with ssekit-cli's `sse get` tests, in
 //! `support/scenarios.rs`) through the library: `EventSource` against scripted loopback
 //! servers.
 
@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use scenarios::{ClientConfig, End, Expect, SCENARIO_LIMIT, Scenario};
-use sse_hyper::sse_core::Limits;
-use sse_hyper::{Decoder, EventSource, Item, Reconnect, SourceError};
+use ssekit_hyper::ssekit_core::Limits;
+use ssekit_hyper::{Decoder, EventSource, Item, Reconnect, SourceError};
 
 /// The source a scenario's client settings describe.
 pub fn source_for(url: &str, config: &ClientConfig) -> EventSource {

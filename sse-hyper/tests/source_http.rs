@@ -17,7 +17,9 @@ use http_body_util::{Empty, Full};
 use script::{
     ScriptServer, Step, chunk, chunked_head, head, no_content, plain, stream, stream_head,
 };
-use sse_hyper::{Disconnect, EventSource, Item, Reconnect, ResponseError, SetupError, SourceError};
+use ssekit_hyper::{
+    Disconnect, EventSource, Item, Reconnect, ResponseError, SetupError, SourceError,
+};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -309,7 +311,7 @@ async fn dropping_the_source_closes_the_connection() {
 #[tokio::test]
 async fn state_is_readable_at_any_time() {
     let server = ScriptServer::scripts(vec![stream("retry: 40\nid: 9\ndata: a\n\n")]);
-    let decoder = sse_hyper::Decoder::new().with_last_event_id("8");
+    let decoder = ssekit_hyper::Decoder::new().with_last_event_id("8");
     let mut source = source(&server.url("/")).with_decoder(decoder);
     assert_eq!(source.last_event_id(), "8");
     assert_eq!(source.reconnection_time(), Duration::from_secs(3));

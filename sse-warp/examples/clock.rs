@@ -2,7 +2,7 @@
 //! `Last-Event-ID`.
 //!
 //! ```sh
-//! cargo run -p sse-warp --example warp-clock    # PORT=8080 to change the port
+//! cargo run -p ssekit-warp --example warp-clock    # PORT=8080 to change the port
 //! curl -N http://127.0.0.1:3000/
 //! ```
 
@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{self, Stream};
-use sse_warp::{Event, EventError};
+use ssekit_warp::{Event, EventError};
 use warp::Filter;
 
 /// A `time` event every second with ids counting up from `first`.
@@ -33,14 +33,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => 3000,
     };
     let route = warp::path::end()
-        .and(sse_warp::last_event_id())
+        .and(ssekit_warp::last_event_id())
         .map(|last: Option<String>| {
             let first = last
                 .and_then(|id| id.parse::<u64>().ok())
                 .map_or(1, |n| n + 1);
-            sse_warp::reply(clock(first))
+            ssekit_warp::reply(clock(first))
         })
-        .recover(sse_warp::recover);
+        .recover(ssekit_warp::recover);
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = listener.local_addr()?;

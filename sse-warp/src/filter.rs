@@ -3,34 +3,34 @@
 
 use std::fmt;
 
-use sse_hyper::LastEventIdError;
+use ssekit_hyper::LastEventIdError;
 use warp::Filter;
 use warp::http::header::HeaderMap;
 use warp::reject::{Reject, Rejection};
 use warp::reply::{Reply, Response};
 
 /// Extracts the request's `Last-Event-ID`: `None` when absent, else the id the client last
-/// received (checked by [`sse_hyper::last_event_id`]).
+/// received (checked by [`ssekit_hyper::last_event_id`]).
 ///
 /// A malformed header (not UTF-8, or not a valid id) rejects the request with
 /// [`InvalidLastEventId`]. warp answers custom rejections with 500 unless they are recovered:
-/// chain [`.recover(sse_warp::recover)`](recover) to answer 400 with the reason instead.
+/// chain [`.recover(ssekit_warp::recover)`](recover) to answer 400 with the reason instead.
 ///
 /// ```
 /// use futures_util::stream;
 /// use warp::Filter;
 ///
 /// let events = warp::path("events")
-///     .and(sse_warp::last_event_id())
+///     .and(ssekit_warp::last_event_id())
 ///     .map(|last: Option<String>| {
 ///         let from = last.and_then(|id| id.parse::<u64>().ok()).map_or(1, |n| n + 1);
-///         sse_warp::reply(stream::iter((from..from + 3).map(|n| n.to_string())))
+///         ssekit_warp::reply(stream::iter((from..from + 3).map(|n| n.to_string())))
 ///     })
-///     .recover(sse_warp::recover);
+///     .recover(ssekit_warp::recover);
 /// ```
 pub fn last_event_id() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
     warp::header::headers_cloned().and_then(|headers: HeaderMap| async move {
-        match sse_hyper::last_event_id(&headers) {
+        match ssekit_hyper::last_event_id(&headers) {
             Ok(id) => Ok(id.map(str::to_owned)),
             Err(e) => Err(warp::reject::custom(InvalidLastEventId(e))),
         }

@@ -1,7 +1,7 @@
-//! # sse-warp
+//! # ssekit-warp
 //!
-//! Server-Sent Events for warp 0.4, as thin glue over [`sse_hyper`] (the body, keep-alive and
-//! headers) and `sse-core` (every byte of the protocol).
+//! Server-Sent Events for warp 0.4, as thin glue over [`ssekit_hyper`] (the body, keep-alive and
+//! headers) and `ssekit-core` (every byte of the protocol).
 //!
 //! - [`reply`]: any [`Stream`](futures_core::Stream) of [`SseItem`]s as a reply, with
 //!   [`KeepAlive`].
@@ -12,21 +12,21 @@
 //!
 //! ```
 //! use futures_util::stream::{self, StreamExt};
-//! use sse_warp::Event;
+//! use ssekit_warp::Event;
 //! use warp::Filter;
 //!
 //! let events = warp::path("events")
-//!     .and(sse_warp::last_event_id())
+//!     .and(ssekit_warp::last_event_id())
 //!     .map(|last: Option<String>| {
 //!         let next = last.and_then(|id| id.parse::<u64>().ok()).map_or(1, |n| n + 1);
 //!         let events = stream::iter(next..).map(|n| {
-//!             Ok::<_, sse_warp::EventError>(
+//!             Ok::<_, ssekit_warp::EventError>(
 //!                 Event::new().with_event_type("tick")?.with_id(n)?.with_data(format!("tick {n}")),
 //!             )
 //!         });
-//!         sse_warp::reply(events)
+//!         ssekit_warp::reply(events)
 //!     })
-//!     .recover(sse_warp::recover);
+//!     .recover(ssekit_warp::recover);
 //! # drop(warp::serve(events));
 //! ```
 //!
@@ -36,12 +36,12 @@
 //!
 //! With the `serde` feature a stream may yield `Json(value)` of any `serde::Serialize` value,
 //! or a `serde_json::Value`: each is one data-only event whose data is the value as JSON,
-//! written by sse-core without an intermediate `String`.
+//! written by ssekit-core without an intermediate `String`.
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
 //! use futures_util::stream;
-//! use sse_warp::Json;
+//! use ssekit_warp::Json;
 //! use warp::Filter;
 //!
 //! #[derive(serde::Serialize)]
@@ -51,7 +51,7 @@
 //! }
 //!
 //! let prices = warp::path("prices").map(|| {
-//!     sse_warp::reply(stream::iter([Json(Price { symbol: "ACME", cents: 1999 })]))
+//!     ssekit_warp::reply(stream::iter([Json(Price { symbol: "ACME", cents: 1999 })]))
 //! });
 //! # drop(warp::serve(prices));
 //! # }
@@ -60,7 +60,7 @@
 //! ## Errors end the reply cleanly
 //!
 //! A stream of `Result`s sends each `Ok` item as an event; the first `Err` (any error that
-//! converts into [`sse_hyper::BoxError`]) ends the reply there, as does an item that cannot
+//! converts into [`ssekit_hyper::BoxError`]) ends the reply there, as does an item that cannot
 //! be an event (e.g. an event type with a line break). Every event before it reaches the
 //! client, the response ends normally, and the reason ([`BodyError`]) is logged with
 //! `tracing` at level `ERROR` for the operator. Nothing panics and the server goes on; a
@@ -73,7 +73,7 @@
 //!
 //! let lines = warp::path("lines").map(|| {
 //!     let lines = [Ok("sent"), Err(std::io::Error::other("disk gone")), Ok("never sent")];
-//!     sse_warp::reply(stream::iter(lines))
+//!     ssekit_warp::reply(stream::iter(lines))
 //! });
 //! # drop(warp::serve(lines));
 //! ```
@@ -90,25 +90,25 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (sse-hyper's `serde`) |
+//! | `serde` | no | `Json<T>` and `serde_json::Value` stream items (ssekit-hyper's `serde`) |
 //!
 //! ## Re-exports
 //!
 //! What a route names is at this crate's root: the event types and items (`Event`,
 //! `EventError`, `EncodedEvent`, `SseItem`, `Json`), `KeepAlive`, and the errors. The rest is
-//! in `sse_hyper` (HTTP) and `sse_core` (the protocol).
+//! in `ssekit_hyper` (HTTP) and `ssekit_core` (the protocol).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod filter;
 mod reply;
 
 // Re-exports: what a route's code names (the event types and items, keep-alive, errors),
-// so a route needs no other dependency; everything else is in `sse_hyper` and `sse_core`.
+// so a route needs no other dependency; everything else is in `ssekit_hyper` and `ssekit_core`.
 pub use filter::{InvalidLastEventId, last_event_id, recover};
 pub use reply::{SseReply, reply};
 #[cfg(feature = "serde")]
-pub use sse_hyper::Json;
-pub use sse_hyper::{
+pub use ssekit_hyper::Json;
+pub use ssekit_hyper::{
     BodyError, EncodedEvent, Event, EventError, KeepAlive, LastEventIdError, SseItem,
 };
 

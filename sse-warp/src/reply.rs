@@ -2,7 +2,7 @@
 
 use futures_core::Stream;
 use http_body_util::BodyDataStream;
-use sse_hyper::{KeepAlive, SseItem, TokioTimer};
+use ssekit_hyper::{KeepAlive, SseItem, TokioTimer};
 use sync_wrapper::SyncStream;
 use warp::reply::{Reply, Response};
 
@@ -17,12 +17,12 @@ use warp::reply::{Reply, Response};
 ///
 /// ```
 /// use futures_util::stream;
-/// use sse_warp::KeepAlive;
+/// use ssekit_warp::KeepAlive;
 /// use std::time::Duration;
 /// use warp::Filter;
 ///
 /// let route = warp::path("events").map(|| {
-///     sse_warp::reply(stream::iter(["one", "two"]))
+///     ssekit_warp::reply(stream::iter(["one", "two"]))
 ///         .with_keep_alive(KeepAlive::new().with_interval(Duration::from_secs(20)))
 /// });
 /// ```
@@ -32,7 +32,7 @@ where
     S::Item: SseItem,
 {
     SseReply {
-        inner: sse_hyper::Sse::new(stream),
+        inner: ssekit_hyper::Sse::new(stream),
     }
 }
 
@@ -40,7 +40,7 @@ where
 #[derive(Debug)]
 #[must_use]
 pub struct SseReply<S> {
-    inner: sse_hyper::Sse<S, TokioTimer>,
+    inner: ssekit_hyper::Sse<S, TokioTimer>,
 }
 
 impl<S> SseReply<S> {

@@ -16,7 +16,7 @@ async fn warp_gzip_delivers_events_one_by_one() {
     let (tx, rx) = mpsc::channel::<String>(1);
     let rx = Once::new(rx);
     let route = warp::path::end()
-        .map(move || sse_warp::reply(fed(&rx)))
+        .map(move || ssekit_warp::reply(fed(&rx)))
         .with(warp::compression::gzip());
     expect_gzipped_lockstep(serve(route).await, &tx).await;
 }
@@ -25,7 +25,7 @@ async fn warp_gzip_delivers_events_one_by_one() {
 #[tokio::test]
 async fn warp_gzip_compresses_even_when_the_client_did_not_ask() {
     let route = warp::path::end()
-        .map(|| sse_warp::reply(futures_util::stream::iter(["hello"])))
+        .map(|| ssekit_warp::reply(futures_util::stream::iter(["hello"])))
         .with(warp::compression::gzip());
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
     assert_eq!(response.headers()["content-encoding"], "gzip");

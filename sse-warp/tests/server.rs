@@ -1,5 +1,5 @@
-//! sse-warp behind a real warp server, read by a real hyper client and sse-core's decoder.
-//! What the client must see is in sse-hyper's `tests/support`, shared by the adapters.
+//! ssekit-warp behind a real warp server, read by a real hyper client and ssekit-core's decoder.
+//! What the client must see is in ssekit-hyper's `tests/support`, shared by the adapters.
 
 mod common;
 #[path = "../../sse-hyper/tests/support/mod.rs"]
@@ -9,27 +9,27 @@ use std::net::SocketAddr;
 
 use common::*;
 use futures_util::stream;
-use sse_warp::{KeepAlive, SseItem};
+use ssekit_warp::{KeepAlive, SseItem};
 use support::*;
 use tokio::sync::mpsc;
 use warp::Filter;
 
 #[tokio::test]
 async fn headers_are_set_and_connection_is_not() {
-    let route = warp::path::end().map(|| sse_warp::reply(stream::iter(["hello"])));
+    let route = warp::path::end().map(|| ssekit_warp::reply(stream::iter(["hello"])));
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
     expect_hello(response).await;
 }
 
 #[tokio::test]
 async fn http2_response_streams_without_connection_header() {
-    let route = warp::path::end().map(|| sse_warp::reply(stream::iter(GREETINGS)));
+    let route = warp::path::end().map(|| ssekit_warp::reply(stream::iter(GREETINGS)));
     expect_greetings_over_h2(serve(route).await, "/").await;
 }
 
 #[tokio::test]
 async fn many_events_arrive_in_order_with_line_breaks_normalised() {
-    let route = warp::path::end().map(|| sse_warp::reply(numbered()));
+    let route = warp::path::end().map(|| ssekit_warp::reply(numbered()));
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
     expect_numbered(response).await;
 }
@@ -37,7 +37,7 @@ async fn many_events_arrive_in_order_with_line_breaks_normalised() {
 #[tokio::test]
 async fn idle_stream_sends_keep_alive_comments() {
     let route = warp::path::end().map(|| {
-        sse_warp::reply(then_idle(vec!["first"]))
+        ssekit_warp::reply(then_idle(vec!["first"]))
             .with_keep_alive(KeepAlive::new().with_interval(QUICK))
     });
     let (response, _conn) = get(serve(route).await, "/", &[]).await;
@@ -48,12 +48,12 @@ async fn idle_stream_sends_keep_alive_comments() {
 fn resuming(
     seen: mpsc::UnboundedSender<Option<String>>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
-    sse_warp::last_event_id()
+    ssekit_warp::last_event_id()
         .map(move |last: Option<String>| {
             let _ = seen.send(last.clone());
-            sse_warp::reply(resumed_after(last))
+            ssekit_warp::reply(resumed_after(last))
         })
-        .recover(sse_warp::recover)
+        .recover(ssekit_warp::recover)
 }
 
 #[tokio::test]
@@ -73,7 +73,7 @@ async fn client_disconnect_drops_the_stream() {
     let (guard, dropped) = drop_flag();
     let guard = Once::new(guard);
     let route = warp::path::end()
-        .map(move || sse_warp::reply(owning(then_idle(vec!["only"]), guard.take())));
+        .map(move || ssekit_warp::reply(owning(then_idle(vec!["only"]), guard.take())));
     expect_drop_on_disconnect(serve(route).await, dropped).await;
 }
 
@@ -83,9 +83,9 @@ async fn fed_route<T: SseItem + Send + 'static>() -> (SocketAddr, mpsc::Sender<T
     let (tx, rx) = mpsc::channel::<T>(1);
     let rx = Once::new(rx);
     let route = warp::path("fail")
-        .map(move || sse_warp::reply(fed(&rx)))
-        .or(warp::path("burst").map(|| sse_warp::reply(stream::iter(burst()))))
-        .or(warp::path("ok").map(|| sse_warp::reply(stream::iter(["fine"]))));
+        .map(move || ssekit_warp::reply(fed(&rx)))
+        .or(warp::path("burst").map(|| ssekit_warp::reply(stream::iter(burst()))))
+        .or(warp::path("ok").map(|| ssekit_warp::reply(stream::iter(["fine"]))));
     (serve(route).await, tx)
 }
 

@@ -7,7 +7,7 @@
 //! body is built), then measured over many events; a cell is allocations per event (plus
 //! reallocations, if any) and the bytes those allocations asked for.
 //!
-//! Last, the heap each idle subscriber holds: sse-hub's `Subscription` against a tokio
+//! Last, the heap each idle subscriber holds: ssekit-hub's `Subscription` against a tokio
 //! broadcast receiver in a `BroadcastStream` (what the `hub_load` broadcast server keeps per
 //! connection).
 
@@ -145,7 +145,7 @@ fn subscriber_row(name: &str, handle: usize, idle: &Stats, after_event: &Stats) 
     );
 }
 
-/// Heap held per idle subscriber: sse-hub's `Subscription` against what the broadcast app
+/// Heap held per idle subscriber: ssekit-hub's `Subscription` against what the broadcast app
 /// keeps per connection (a `tokio::sync::broadcast::Receiver` in a `BroadcastStream`).
 fn subscriber_memory() {
     use futures_util::{FutureExt as _, StreamExt as _};
@@ -159,7 +159,7 @@ fn subscriber_memory() {
     println!("| subscriber | handle | idle | + after one event |");
     println!("|---|---:|---:|---:|");
 
-    let hub: sse_hub::Hub = sse_hub::Hub::default();
+    let hub: ssekit_hub::Hub = ssekit_hub::Hub::default();
     let mut subscriptions = Vec::with_capacity(SUBSCRIBERS);
     let idle = count(|| {
         subscriptions.extend((0..SUBSCRIBERS).map(|_| hub.subscribe(["t"], None).expect("open")));
@@ -177,8 +177,8 @@ fn subscriber_memory() {
         }
     });
     subscriber_row(
-        "sse-hub `Subscription`",
-        size_of::<sse_hub::Subscription>(),
+        "ssekit-hub `Subscription`",
+        size_of::<ssekit_hub::Subscription>(),
         &idle,
         &after_event,
     );

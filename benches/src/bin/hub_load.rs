@@ -1,4 +1,4 @@
-//! Load test of an SSE server over loopback: sse-hub behind sse-axum against axum's own SSE
+//! Load test of an SSE server over loopback: ssekit-hub behind ssekit-axum against axum's own SSE
 //! over `tokio::sync::broadcast`, the server in a child process (this binary re-executed with
 //! the `server` subcommand) so that it is measured alone.
 //!

@@ -1,4 +1,4 @@
-//! sse-hub on its Redis Streams backplane (feature `redis`) against the in-memory hub: how
+//! ssekit-hub on its Redis Streams backplane (feature `redis`) against the in-memory hub: how
 //! many publishes per second Redis acknowledges, and how long an event takes from a
 //! publish on one server (hub A) to a subscriber of another (hub B).
 //!
@@ -23,7 +23,7 @@
 //!   own. Then the ceiling: `redis-benchmark -P 16` of a plain `XADD` of the same size on
 //!   the same redis-server.
 //! - **Latency**: `--subscribers` (default 1,000) tokio tasks on a multi-thread runtime read
-//!   their `Subscription` of hub B and decode each event with sse-core; hub A publishes at
+//!   their `Subscription` of hub B and decode each event with ssekit-core; hub A publishes at
 //!   `--rate` (default 1,000/s) from a plain thread, each event's data carrying its
 //!   sequence number and the time (ns since the UNIX epoch) read just before `publish`.
 //!   After a 1 s warm-up, `--seconds` (default 5) are measured: an event counts when its
@@ -48,8 +48,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt as _;
 use sse_benches::load::histogram::Histogram;
 use sse_benches::load::{EVENT_TYPE, TOPIC, event_data, now_nanos, parse_event_data, procfs};
-use sse_core::{Decoded, Decoder};
-use sse_hub::{Config, EndReason, EventId, Hub, Redis, Subscription};
+use ssekit_core::{Decoded, Decoder};
+use ssekit_hub::{Config, EndReason, EventId, Hub, Redis, Subscription};
 
 const USAGE: &str = "usage: hub_redis [--seconds S] [--throughput-seconds S] \
 [--subscribers N] [--rate EVENTS_PER_SEC] [--queue-capacity N] [--only throughput|latency] \
@@ -454,7 +454,7 @@ struct CpuUsage {
     redis: f64,
     process: f64,
     machine: f64,
-    /// This process's threads by name (`sse-hub-redis-t` is a hub's tail).
+    /// This process's threads by name (`ssekit-hub-redis-t` is a hub's tail).
     groups: Vec<(String, f64)>,
 }
 
@@ -601,9 +601,9 @@ fn hammer(
                 {
                     if batch > 1 {
                         let messages = (0..batch).map(|_| {
-                            let event = sse_core::Event::new().with_data(data.as_str());
+                            let event = ssekit_core::Event::new().with_data(data.as_str());
                             let event = event.with_event_type(EVENT_TYPE).unwrap_or_default();
-                            sse_hub::Message::new(TOPIC, event)
+                            ssekit_hub::Message::new(TOPIC, event)
                         });
                         for outcome in hub.send_all(messages) {
                             match outcome {
@@ -830,7 +830,7 @@ impl Tracker {
     }
 }
 
-/// A subscriber: takes every event of `subscription`, decodes it with sse-core and tracks
+/// A subscriber: takes every event of `subscription`, decodes it with ssekit-core and tracks
 /// it; writes the last sequence number seen to `progress`. Ends with the stream.
 async fn subscriber(
     mut subscription: Subscription,
@@ -1207,7 +1207,7 @@ impl Report<'_> {
                 thousands(row.per_second().round() as u64),
                 row.cpu.redis,
                 row.cpu.group("publisher"),
-                row.cpu.group("sse-hub-redis"),
+                row.cpu.group("ssekit-hub-redis"),
                 row.cpu.group("subscribers"),
                 row.cpu.machine,
                 notes.join("; ")
@@ -1299,7 +1299,7 @@ impl Report<'_> {
                 },
                 cpu.redis,
                 cpu.group("subscribers"),
-                cpu.group("sse-hub-redis"),
+                cpu.group("ssekit-hub-redis"),
                 cpu.group("publisher"),
                 cpu.process,
                 cpu.machine

@@ -1,7 +1,7 @@
 //! The `bare` flavour: the CPU floor for streaming one event to many connections, in
 //! plain tokio with no HTTP framework and no per-connection work beyond the write.
 //!
-//! The publisher encodes each event once (sse-core) and frames it once as an HTTP/1.1
+//! The publisher encodes each event once (ssekit-core) and frames it once as an HTTP/1.1
 //! chunk, into one shared `Bytes`, sent through a `tokio::sync::broadcast` channel. Each
 //! connection reads the request head, answers with a fixed chunked response head, then on
 //! every wake-up takes every chunk waiting for it and writes them in one `write`. Keep-alive
@@ -52,7 +52,7 @@ pub fn chunk(encoded: &[u8]) -> Bytes {
 pub async fn serve(listener: TcpListener, sender: broadcast::Sender<Bytes>) -> std::io::Result<()> {
     let ticks = sender.clone();
     tokio::spawn(async move {
-        let keep_alive = chunk(sse_core::KEEP_ALIVE);
+        let keep_alive = chunk(ssekit_core::KEEP_ALIVE);
         let mut every = tokio::time::interval(Duration::from_secs(15));
         every.tick().await;
         loop {

@@ -1,13 +1,13 @@
 //! The load generator: N raw TCP connections to the server's event stream, each reading its
 //! HTTP/1.1 response, undoing the chunked coding ([`Chunked`]) and decoding the events with
-//! sse-core's `Decoder::feed_ref` (no allocation per event). Every event's data carries its
+//! ssekit-core's `Decoder::feed_ref` (no allocation per event). Every event's data carries its
 //! sequence number and publish time: the client counts deliveries, gaps and duplicates, and
 //! records publish-to-receive latency while [`Phase::Measuring`].
 //!
 //! With `--http2 N`, [`connection_h2`] opens HTTP/2 connections (h2c) instead, each
 //! carrying N event streams, whose DATA frames go straight to the decoder.
 //!
-//! A stream the server ends (sse-hub ends a subscriber whose queue is full) is reopened with
+//! A stream the server ends (ssekit-hub ends a subscriber whose queue is full) is reopened with
 //! the last event id as `Last-Event-ID`, as a browser does; each connection gives up after
 //! [`MAX_ATTEMPTS`] connections. Every read has a timeout, and the driver aborts the tasks at
 //! the end.
@@ -20,7 +20,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use sse_core::{DecodedRef, Decoder};
+use ssekit_core::{DecodedRef, Decoder};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -244,8 +244,8 @@ async fn stream_once_h2(
     let mut request = http::Request::get(format!("http://{addr}{EVENTS_PATH}"))
         .body(Empty::new())
         .map_err(|e| e.to_string())?;
-    // The event-stream request headers, as sse-hyper's client sends them.
-    sse_hyper::set_request_headers(request.headers_mut(), last_id.unwrap_or_default())
+    // The event-stream request headers, as ssekit-hyper's client sends them.
+    ssekit_hyper::set_request_headers(request.headers_mut(), last_id.unwrap_or_default())
         .map_err(|e| e.to_string())?;
     let response = tokio::time::timeout(SETUP_TIMEOUT, sender.send_request(request))
         .await

@@ -1,11 +1,11 @@
 //! The pieces of `hub_load` (`src/bin/hub_load.rs`): a load test of an SSE server over
 //! loopback, the server measured alone in its own process.
 //!
-//! - [`server`]: the server (the `server` subcommand): axum over sse-hub (`hub`), or axum's
+//! - [`server`]: the server (the `server` subcommand): axum over ssekit-hub (`hub`), or axum's
 //!   own SSE over `tokio::sync::broadcast` (`broadcast`), with a publisher on a plain thread
 //!   driven by commands on its standard input.
 //! - [`client`]: the load generator: N raw TCP connections, HTTP/1.1 chunked bodies decoded
-//!   by [`chunked`] and sse-core's `Decoder`, deliveries and latency counted.
+//!   by [`chunked`] and ssekit-core's `Decoder`, deliveries and latency counted.
 //! - [`histogram`]: a fixed-size log-linear latency histogram.
 //! - [`procfs`]: RSS, CPU time, CPU affinity and the descriptor limit, read from `/proc`.
 
@@ -32,10 +32,10 @@ pub const EVENT_TYPE: &str = "tick";
 /// Padding that brings an event's data to about 100 bytes.
 const PAD: &str = "pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad-pad";
 
-/// Which server: sse-hub behind sse-axum, or what axum users write today.
+/// Which server: ssekit-hub behind ssekit-axum, or what axum users write today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
-    /// axum + `sse_axum::Sse` over `sse_hub::Subscription`s.
+    /// axum + `ssekit_axum::Sse` over `ssekit_hub::Subscription`s.
     Hub,
     /// axum 0.8's own `axum::response::sse::{Sse, Event}` over
     /// `tokio_stream::wrappers::BroadcastStream` on a `tokio::sync::broadcast` channel,
@@ -47,7 +47,7 @@ pub enum Flavour {
     /// The floor for CPU: plain tokio, no HTTP framework; each event framed once into a
     /// shared chunk, one write per wake-up, one shared keep-alive tick ([`bare`]).
     Bare,
-    /// `Hub`'s app served by sse-hyper's ready server (`sse_axum::server::Server`):
+    /// `Hub`'s app served by ssekit-hyper's ready server (`ssekit_axum::server::Server`):
     /// HTTP/1.1, and HTTP/2 without TLS (h2c) for `--http2`.
     Ready,
 }

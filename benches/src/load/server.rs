@@ -1,7 +1,7 @@
 //! The server under test (`hub_load server --flavour hub|broadcast|floor|bare|ready`): an axum app on
 //! `127.0.0.1:0` streaming [`EVENTS_PATH`], and a publisher on a plain thread.
 //!
-//! - `hub`: `sse_axum::Sse` over `sse_hub::Subscription`s of one [`Hub`] (default config:
+//! - `hub`: `ssekit_axum::Sse` over `ssekit_hub::Subscription`s of one [`Hub`] (default config:
 //!   256 events per subscriber's queue, 1024 kept for replay); a reconnecting client's
 //!   `Last-Event-ID` is honoured.
 //! - `broadcast`: what axum users write today: `axum::response::sse::{Sse, Event}` with
@@ -11,7 +11,7 @@
 //!   tick.
 //!
 //! - `bare`: the CPU floor, plain tokio with no HTTP framework ([`super::bare`]).
-//! - `ready`: the `hub` app served by sse-hyper's ready server (`sse_axum::server::Server`)
+//! - `ready`: the `hub` app served by ssekit-hyper's ready server (`ssekit_axum::server::Server`)
 //!   instead of `axum::serve`: HTTP/1.1, and HTTP/2 without TLS (h2c prior knowledge).
 //!
 //! Both send the same event type and data, with an id; keep-alive is on (every 15 s) in both.
@@ -39,7 +39,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive};
 use axum::routing::get;
-use sse_hub::{Hub, Subscription};
+use ssekit_hub::{Hub, Subscription};
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::BroadcastStream;
@@ -48,7 +48,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use super::{EVENT_TYPE, EVENTS_PATH, Flavour, TOPIC, event_data, now_nanos};
 
 /// The broadcast channel's capacity: as many events as the hub queues per subscriber.
-pub const BROADCAST_CAPACITY: usize = sse_hub::Config::DEFAULT_QUEUE_CAPACITY;
+pub const BROADCAST_CAPACITY: usize = ssekit_hub::Config::DEFAULT_QUEUE_CAPACITY;
 
 /// Publishing stops by itself after this long.
 pub const MAX_PUBLISH: Duration = Duration::from_secs(75);
@@ -91,7 +91,7 @@ impl Publisher {
             }
             Publisher::Bare(sender) => {
                 let id = seq.to_string();
-                let event = sse_core::Event::new()
+                let event = ssekit_core::Event::new()
                     .with_event_type(EVENT_TYPE)
                     .and_then(|event| event.with_id(id.as_str()))
                     .ok()
@@ -108,10 +108,10 @@ impl Publisher {
 
 async fn hub_events(
     State(hub): State<Hub>,
-    sse_axum::LastEventId(last): sse_axum::LastEventId,
-) -> Result<sse_axum::Sse<Subscription>, StatusCode> {
+    ssekit_axum::LastEventId(last): ssekit_axum::LastEventId,
+) -> Result<ssekit_axum::Sse<Subscription>, StatusCode> {
     hub.subscribe([TOPIC], last.as_deref())
-        .map(sse_axum::Sse::new)
+        .map(ssekit_axum::Sse::new)
         .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
 }
 
@@ -184,7 +184,7 @@ pub fn run(flavour: Flavour) -> std::io::Result<()> {
         }
         std::thread::spawn(move || control(&publisher));
         if flavour == Flavour::Ready {
-            return sse_axum::server::Server::from_listener(listener)
+            return ssekit_axum::server::Server::from_listener(listener)
                 .with_shutdown_signal(std::future::pending())
                 .serve(router)
                 .await;

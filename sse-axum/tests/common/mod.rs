@@ -1,4 +1,4 @@
-//! sse-axum's own test helper: a real axum server. The rest is in sse-hyper's
+//! ssekit-axum's own test helper: a real axum server. The rest is in ssekit-hyper's
 //! `tests/support`, shared by the adapters.
 
 use std::net::SocketAddr;

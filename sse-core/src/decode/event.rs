@@ -57,7 +57,7 @@ pub(super) type Step = Option<Found>;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::{Decoded, Decoder};
+/// use ssekit_core::{Decoded, Decoder};
 ///
 /// let chunks: [&[u8]; 3] = [b"retry: 3000\nid: 4", b"2\r\ndata: a\r", b"\ndata: b\n\n"];
 /// let mut decoder = Decoder::new();
@@ -237,7 +237,7 @@ impl Decoder {
     /// decode: call it for each chunk as it arrives, in any chunking.
     ///
     /// ```
-    /// use sse_core::{Decoded, Decoder};
+    /// use ssekit_core::{Decoded, Decoder};
     ///
     /// let mut decoder = Decoder::new().with_comments(true);
     /// let mut items = Vec::new();
@@ -267,7 +267,7 @@ impl Decoder {
     /// `for` loop (a `for` loop's items cannot borrow from the iterator).
     ///
     /// ```
-    /// use sse_core::{DecodedRef, Decoder};
+    /// use ssekit_core::{DecodedRef, Decoder};
     ///
     /// let mut decoder = Decoder::new();
     /// let mut total = 0;
@@ -293,7 +293,7 @@ impl Decoder {
     /// own buffer position.
     ///
     /// ```
-    /// use sse_core::{Decoded, Decoder, Progress};
+    /// use ssekit_core::{Decoded, Decoder, Progress};
     ///
     /// let mut decoder = Decoder::new();
     /// let mut input: &[u8] = b"data: a\n\ndata: b\n\n";

@@ -10,12 +10,12 @@ use core::fmt;
 /// ID by `max_line_len`.
 ///
 /// ```
-/// use sse_core::Limits;
+/// use ssekit_core::Limits;
 ///
 /// let limits = Limits::default().with_max_event_size(64 * 1024);
 /// assert_eq!(limits.max_line_len(), Limits::DEFAULT_MAX_LINE_LEN);
 /// # #[cfg(feature = "alloc")] {
-/// let decoder = sse_core::Decoder::new().with_limits(limits);
+/// let decoder = ssekit_core::Decoder::new().with_limits(limits);
 /// assert_eq!(decoder.limits().max_event_size(), 64 * 1024);
 /// # }
 /// ```

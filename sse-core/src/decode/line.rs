@@ -21,7 +21,7 @@ const BOM_DONE: u8 = u8::MAX;
 /// One parsed line, borrowed from the caller's input.
 ///
 /// ```
-/// use sse_core::line::{parse_line, Line};
+/// use ssekit_core::line::{parse_line, Line};
 ///
 /// assert_eq!(parse_line(b"data: hi"), Line::Field { name: b"data", value: b"hi" });
 /// assert_eq!(parse_line(b": ping"), Line::Comment(b" ping"));
@@ -49,7 +49,7 @@ pub enum Line<'a> {
 /// space; a line without `:` is a name with an empty value.
 ///
 /// ```
-/// use sse_core::line::{parse_line, Line};
+/// use ssekit_core::line::{parse_line, Line};
 ///
 /// assert_eq!(parse_line(b"data:  a"), Line::Field { name: b"data", value: b" a" });
 /// assert_eq!(parse_line(b"data"), Line::Field { name: b"data", value: b"" });
@@ -99,8 +99,8 @@ pub(crate) enum Scan {
 /// [`decode`](Self::decode) says, and calls again with what it kept followed by new bytes.
 ///
 /// ```
-/// use sse_core::Progress;
-/// use sse_core::line::{Line, LineDecoder};
+/// use ssekit_core::Progress;
+/// use ssekit_core::line::{Line, LineDecoder};
 ///
 /// let stream = b"data: a\r\n: hi\r\n\r\n";
 /// let mut dec = LineDecoder::new();

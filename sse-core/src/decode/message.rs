@@ -34,7 +34,7 @@ fn type_or_default(event_type: &[u8]) -> &[u8] {
 /// they are kept.
 ///
 /// ```
-/// use sse_core::MessageEvent;
+/// use ssekit_core::MessageEvent;
 ///
 /// let event = MessageEvent::new("tick", "{\"n\":1}", "7");
 /// assert_eq!(event.event_type(), "tick");
@@ -290,7 +290,7 @@ pub enum Decoded {
 /// the next call. [`MessageEvent::from`] makes an owned copy.
 ///
 /// ```
-/// use sse_core::{MessageEvent, MessageEventRef};
+/// use ssekit_core::{MessageEvent, MessageEventRef};
 ///
 /// let event = MessageEventRef::new("tick", "1", "7");
 /// assert_eq!((event.event_type(), event.data(), event.last_event_id()), ("tick", "1", "7"));

@@ -10,7 +10,7 @@
 ///
 /// ```
 /// # #[cfg(feature = "alloc")] {
-/// use sse_core::{Decoded, Decoder, Progress};
+/// use ssekit_core::{Decoded, Decoder, Progress};
 ///
 /// let mut decoder = Decoder::new();
 /// let Progress { consumed, item } = decoder.decode(b"data: hi\n\ndata: next");

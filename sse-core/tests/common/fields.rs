@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use sse_core::{Decoded, MessageEvent};
-use sse_core::{Event, EventError, Field};
+use ssekit_core::{Decoded, MessageEvent};
+use ssekit_core::{Event, EventError, Field};
 
 /// Every field an event can have, as plain values.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,7 @@
 pub mod fields;
 pub mod reference;
 
-use sse_core::{DecodeError, Decoded, Decoder};
+use ssekit_core::{DecodeError, Decoded, Decoder};
 
 /// One decoder output item.
 pub type Item = Result<Decoded, DecodeError>;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sse_core::{Decoded, MessageEvent};
+use ssekit_core::{Decoded, MessageEvent};
 
 /// What the reference decoder produced for a whole stream.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use sse_core::Event;
+use ssekit_core::Event;
 
 use crate::backplane::{Backplane, BackplaneError, Deliver, Feed};
 use crate::config::{Config, final_event};
@@ -69,7 +69,7 @@ impl<M: Send + Sync + 'static> fmt::Debug for Hub<M> {
 #[non_exhaustive]
 pub struct Recent {
     /// The events, oldest first, as subscribers got them (each with its id).
-    pub events: Vec<sse_core::EncodedEvent>,
+    pub events: Vec<ssekit_core::EncodedEvent>,
     /// The id to resume after: events after these arrive on the stream.
     pub last_event_id: EventId,
 }

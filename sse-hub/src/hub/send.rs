@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sse_core::{Event, IntoEvent};
+use ssekit_core::{Event, IntoEvent};
 
 use super::state::wake_all;
 use super::subscribe::reset_event;
@@ -33,7 +33,7 @@ enum Prepared {
 
 impl<M: Send + Sync + 'static> Hub<M> {
     /// Publishes `event` to every subscriber of `topic`; returns the id it was given.
-    /// `event` is anything sse-core turns into an event: a string (data), an `(event type,
+    /// `event` is anything ssekit-core turns into an event: a string (data), an `(event type,
     /// data)` pair, an [`Event`], JSON. Any `id` it has is replaced by the hub's.
     ///
     /// The event is encoded once and written once, into the topic's ring; every subscriber

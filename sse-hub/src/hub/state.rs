@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use super::Shared;
 use crate::id::{ConnectionId, EventId};

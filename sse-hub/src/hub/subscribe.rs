@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use sse_core::{EncodedEvent, Event};
+use ssekit_core::{EncodedEvent, Event};
 
 use super::Hub;
 use super::state::{State, Subscribers};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use redis::Value;
-use sse_core::EncodedEvent;
+use ssekit_core::EncodedEvent;
 
 use crate::backplane::LogEvent;
 use crate::id::{ConnectionId, EventId};

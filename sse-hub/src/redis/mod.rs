@@ -38,7 +38,7 @@ use writer::RedisLog;
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use sse_hub::{Config, Hub, Redis};
+/// use ssekit_hub::{Config, Hub, Redis};
 ///
 /// let redis = Redis::new("redis://127.0.0.1:6379").with_timeout(Duration::from_millis(500));
 /// let hub: Hub = Hub::new_with_redis(Config::default(), redis)?;
@@ -63,13 +63,13 @@ impl Redis {
     pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_secs(600);
 
     /// The Redis at `url` (`redis://host:port`, `redis://user:password@host:port/db`),
-    /// stream key `sse-hub`, [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT),
+    /// stream key `ssekit-hub`, [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT),
     /// [`DEFAULT_BACKLOG`](Self::DEFAULT_BACKLOG),
     /// [`DEFAULT_IDEMPOTENCY_TTL`](Self::DEFAULT_IDEMPOTENCY_TTL).
     pub fn new(url: impl Into<String>) -> Self {
         Redis {
             url: url.into(),
-            key: "sse-hub".into(),
+            key: "ssekit-hub".into(),
             timeout: Self::DEFAULT_TIMEOUT,
             backlog: Self::DEFAULT_BACKLOG,
             once_ttl: Self::DEFAULT_IDEMPOTENCY_TTL,
@@ -197,7 +197,7 @@ impl Backplane for RedisBackplane {
         };
         tail.feed = feed;
         std::thread::Builder::new()
-            .name("sse-hub-redis-tail".into())
+            .name("ssekit-hub-redis-tail".into())
             .spawn(move || tail.run())
             .map_err(BackplaneError::new)?;
         Ok(())

@@ -95,7 +95,7 @@ impl RedisLog {
             idle_since: None,
         };
         std::thread::Builder::new()
-            .name("sse-hub-redis-writer".into())
+            .name("ssekit-hub-redis-writer".into())
             .spawn(move || writer.run())?;
         Ok(RedisLog {
             shared,

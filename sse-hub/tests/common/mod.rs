@@ -1,12 +1,12 @@
-//! What sse-hub's integration tests share: reading an event the way a client does, with
-//! sse-core's decoder; and a real `redis-server`.
+//! What ssekit-hub's integration tests share: reading an event the way a client does, with
+//! ssekit-core's decoder; and a real `redis-server`.
 #![allow(dead_code)] // each test file uses its own part
 
 pub mod proxy;
 pub mod redis;
 
-use sse_core::{Decoded, Decoder, EncodedEvent};
-use sse_hub::EventId;
+use ssekit_core::{Decoded, Decoder, EncodedEvent};
+use ssekit_hub::EventId;
 
 /// An event as a client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct Seen {
     pub data: String,
 }
 
-/// Decodes one encoded event with sse-core's decoder.
+/// Decodes one encoded event with ssekit-core's decoder.
 pub fn decode(event: &EncodedEvent) -> Seen {
     let mut decoder = Decoder::new();
     let message = decoder
@@ -42,7 +42,7 @@ pub fn decode(event: &EncodedEvent) -> Seen {
 
 /// The next event of `sub`, decoded, within ten seconds.
 #[cfg(not(loom))]
-pub async fn next(sub: &mut sse_hub::Subscription) -> Seen {
+pub async fn next(sub: &mut ssekit_hub::Subscription) -> Seen {
     use futures_util::StreamExt;
     let event = tokio::time::timeout(std::time::Duration::from_secs(10), sub.next())
         .await
@@ -53,7 +53,7 @@ pub async fn next(sub: &mut sse_hub::Subscription) -> Seen {
 
 /// The data of the next `n` events of `sub`.
 #[cfg(not(loom))]
-pub async fn data(sub: &mut sse_hub::Subscription, n: usize) -> Vec<String> {
+pub async fn data(sub: &mut ssekit_hub::Subscription, n: usize) -> Vec<String> {
     let mut out = Vec::new();
     for _ in 0..n {
         out.push(next(sub).await.data);

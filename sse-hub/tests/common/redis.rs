@@ -1,4 +1,4 @@
-//! A real `redis-server` for a test (sse-hub's and sse-demo's): on a free loopback port,
+//! A real `redis-server` for a test (ssekit-hub's and sse-demo's): on a free loopback port,
 //! persistence off (or an append-only file with every write synced), stopped (killed) when
 //! dropped; and the faults production Redis has: killed, restarted, flushed, paused,
 //! clients killed. It fails the test, never skips it, when Redis is not installed.
@@ -27,7 +27,7 @@ impl RedisServer {
     /// restart keeps everything acknowledged.
     pub fn start_persistent() -> Self {
         let dir = std::env::temp_dir().join(format!(
-            "sse-hub-redis-{}-{}",
+            "ssekit-hub-redis-{}-{}",
             std::process::id(),
             free_port()
         ));

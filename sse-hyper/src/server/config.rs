@@ -7,7 +7,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_hyper::server::ServerConfig;
+/// use ssekit_hyper::server::ServerConfig;
 ///
 /// let config = ServerConfig::default()
 ///     .with_write_stall_timeout(Duration::from_secs(10))

@@ -22,7 +22,7 @@
 //! # async fn run() -> std::io::Result<()> {
 //! use std::convert::Infallible;
 //! use http::{Request, Response};
-//! use sse_hyper::server::Server;
+//! use ssekit_hyper::server::Server;
 //!
 //! let service = tower::service_fn(|_request: Request<hyper::body::Incoming>| async {
 //!     Ok::<_, Infallible>(Response::new(String::from("hello")))

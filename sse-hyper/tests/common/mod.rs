@@ -1,4 +1,4 @@
-//! sse-hyper's own test helper: a real hyper server. The rest is in `../support`, shared with
+//! ssekit-hyper's own test helper: a real hyper server. The rest is in `../support`, shared with
 //! the other adapters.
 
 use std::net::SocketAddr;
@@ -8,7 +8,7 @@ use http_body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use sse_hyper::BoxError;
+use ssekit_hyper::BoxError;
 
 use crate::support::listener;
 

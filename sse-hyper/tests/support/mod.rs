@@ -1,8 +1,8 @@
-//! Test helpers shared by the adapters (sse-hyper, sse-axum, sse-warp) and tied to none of
-//! their frameworks: a real hyper client over fresh connections, decoding with sse-core
+//! Test helpers shared by the adapters (ssekit-hyper, ssekit-axum, ssekit-warp) and tied to none of
+//! their frameworks: a real hyper client over fresh connections, decoding with ssekit-core
 //! through `EventStream`, the streams the tests' handlers serve, and what clients check.
 //!
-//! sse-hyper's tests include it as `mod support;`, the other adapters' as
+//! ssekit-hyper's tests include it as `mod support;`, the other adapters' as
 //! `#[path = "../../sse-hyper/tests/support/mod.rs"] mod support;`. Each crate keeps only its
 //! `serve` in its own `tests/common/mod.rs`.
 #![allow(dead_code)] // each test file uses its own part
@@ -21,8 +21,8 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use sse_hyper::sse_core::MessageEvent;
-use sse_hyper::{
+use ssekit_hyper::ssekit_core::MessageEvent;
+use ssekit_hyper::{
     BoxError, ClientError, Decoded, Decoder, Event, EventError, EventStream, check_response,
 };
 use tokio::net::{TcpListener, TcpStream};
@@ -165,7 +165,7 @@ pub fn always(
 
 // ---- decoding ----
 
-/// The response's items, decoded by sse-core (comments kept if `comments`).
+/// The response's items, decoded by ssekit-core (comments kept if `comments`).
 pub fn decode(response: Response<Incoming>, comments: bool) -> EventStream<Incoming> {
     EventStream::new(response.into_body()).with_decoder(Decoder::new().with_comments(comments))
 }
@@ -445,7 +445,7 @@ pub fn broken() -> Fallible {
 }
 
 /// What a server streams at `/burst`: an event, an error and an event after it, all ready
-/// at once (the sse-axum docs' example, which once cost the client even the first event).
+/// at once (the ssekit-axum docs' example, which once cost the client even the first event).
 pub fn burst() -> Vec<Fallible> {
     vec![Ok("sent"), broken(), Ok("never sent")]
 }

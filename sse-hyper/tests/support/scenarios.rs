@@ -1,10 +1,10 @@
 //! The scenarios a reconnecting client must get through, each a scripted server (see
-//! `script.rs`), the client's settings and what must come out: shared by sse-hyper's library
-//! tests and sse-cli's `sse get` tests, which run each one their own way.
+//! `script.rs`), the client's settings and what must come out: shared by ssekit-hyper's library
+//! tests and ssekit-cli's `sse get` tests, which run each one their own way.
 //!
 //! Included by path at a test crate's root as `mod scenarios`, beside `mod script`
-//! (sse-cli: `#[path = "../../sse-hyper/tests/support/scenarios.rs"] mod scenarios;`). It
-//! needs std and sse-core.
+//! (ssekit-cli: `#[path = "../../sse-hyper/tests/support/scenarios.rs"] mod scenarios;`). It
+//! needs std and ssekit-core.
 #![allow(dead_code)] // each test file uses its own part
 
 use std::time::Duration;
@@ -455,29 +455,29 @@ pub fn slow_drip() -> Scenario {
         })
 }
 
-/// What sse-core's decoder makes of `bytes` in one piece.
+/// What ssekit-core's decoder makes of `bytes` in one piece.
 pub fn decoded(
     bytes: &[u8],
     max_line_len: usize,
     max_event_size: usize,
     comments: bool,
 ) -> Vec<Expect> {
-    let limits = sse_core::Limits::default()
+    let limits = ssekit_core::Limits::default()
         .with_max_line_len(max_line_len)
         .with_max_event_size(max_event_size);
-    let mut decoder = sse_core::Decoder::new()
+    let mut decoder = ssekit_core::Decoder::new()
         .with_limits(limits)
         .with_comments(comments);
     let mut out = Vec::new();
     for item in decoder.feed(bytes) {
         out.push(match item {
-            Ok(sse_core::Decoded::Event(e)) => Expect::Event(
+            Ok(ssekit_core::Decoded::Event(e)) => Expect::Event(
                 e.event_type().into(),
                 e.data().into(),
                 e.last_event_id().into(),
             ),
-            Ok(sse_core::Decoded::Retry(time)) => Expect::Retry(time.as_millis()),
-            Ok(sse_core::Decoded::Comment(text)) => Expect::Comment(text),
+            Ok(ssekit_core::Decoded::Retry(time)) => Expect::Retry(time.as_millis()),
+            Ok(ssekit_core::Decoded::Comment(text)) => Expect::Comment(text),
             Ok(_) => continue,
             Err(_) => Expect::DecodeError,
         });

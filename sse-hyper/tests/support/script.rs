@@ -1,9 +1,9 @@
 //! A scripted HTTP/1.1 server for client tests, on std threads only, so that async tests
-//! (sse-hyper's `EventSource`) and plain ones (sse-cli's `sse get` binary) share it; the
+//! (ssekit-hyper's `EventSource`) and plain ones (ssekit-cli's `sse get` binary) share it; the
 //! scenarios played on it are in `scenarios.rs`.
 //!
-//! Test files include it by path, at their root, as `mod script` (sse-hyper's:
-//! `#[path = "support/script.rs"] mod script;`, sse-cli's:
+//! Test files include it by path, at their root, as `mod script` (ssekit-hyper's:
+//! `#[path = "support/script.rs"] mod script;`, ssekit-cli's:
 //! `#[path = "../../sse-hyper/tests/support/script.rs"] mod script;`). It needs nothing but
 //! std, not the rest of `support`.
 //!

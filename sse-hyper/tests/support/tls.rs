@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sse_hyper::server::Tls;
+use ssekit_hyper::server::Tls;
 
 /// A test certificate and what trusts it.
 pub struct TestCertificate {

@@ -1,4 +1,4 @@
-//! sse-warp's own test helper: a real warp server. The rest is in sse-hyper's
+//! ssekit-warp's own test helper: a real warp server. The rest is in ssekit-hyper's
 //! `tests/support`, shared by the adapters.
 
 use std::net::SocketAddr;
