@@ -88,6 +88,8 @@ impl RedisLog {
             client,
             redis: redis.clone(),
             connection: None,
+            client_id: None,
+            given_up: None,
             in_flight: VecDeque::new(),
             retry_at: Instant::now(),
             pause: FIRST_PAUSE,
@@ -172,6 +174,12 @@ struct Writer {
     read_timeout: Duration,
     /// Since when nothing has been in flight on the connection.
     idle_since: Option<Instant>,
+    /// Redis's id of the connection ([`CLIENT ID`]).
+    client_id: Option<i64>,
+    /// The id of a connection given up with commands perhaps still on their way (a stalled
+    /// network): Redis closes it before anything is sent on the next one, so none of them
+    /// can be applied after what is sent next. Per-publisher order holds across faults.
+    given_up: Option<i64>,
 }
 
 /// What the writer does next.
@@ -251,12 +259,27 @@ impl Writer {
     }
 
     fn connect(&mut self) {
+        let given_up = self.given_up;
         let connected = self.redis.connect(&self.client).and_then(|mut connection| {
             load().query::<String>(&mut connection)?;
-            Ok(connection)
+            let id = redis::cmd("CLIENT")
+                .arg("ID")
+                .query::<i64>(&mut connection)
+                .ok();
+            if let Some(old) = given_up {
+                // Best effort (an ACL may forbid it; a connection already gone is fine).
+                let _ = redis::cmd("CLIENT")
+                    .arg("KILL")
+                    .arg("ID")
+                    .arg(old)
+                    .query::<i64>(&mut connection);
+            }
+            Ok((connection, id))
         });
         match connected {
-            Ok(connection) => {
+            Ok((connection, id)) => {
+                self.client_id = id;
+                self.given_up = None;
                 if self.pause > FIRST_PAUSE {
                     tracing::info!("Redis back: SSE publishes go through again");
                 }
@@ -289,6 +312,7 @@ impl Writer {
         });
         if !alive {
             self.connection = None;
+            self.given_up = self.client_id.take().or(self.given_up);
             self.retry_at = Instant::now();
         }
     }
@@ -391,6 +415,8 @@ impl Writer {
         for job in self.in_flight.drain(..).flatten() {
             job.outcome.failed(why);
         }
+        // Whatever it still carries must not be applied after what the next one sends.
+        self.given_up = self.client_id.take().or(self.given_up);
         self.connection = None;
         self.retry_at = Instant::now();
     }
