@@ -141,6 +141,9 @@ pub trait SharedState: Send + Sync + 'static {
     fn lead(&self, ttl: std::time::Duration) -> bool;
 }
 
+/// How long a change waits for the write lock (held only while one change is published).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One server's state, in memory.
 #[derive(Default)]
 pub struct Memory {
@@ -159,9 +162,16 @@ fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SharedState for Memory {
     fn lock(&self) -> Result<WriteLock, Unavailable> {
         let (held, free) = &*self.lock;
+        let until = std::time::Instant::now() + LOCK_WAIT;
         let mut taken = guard(held);
         while *taken {
-            taken = free.wait(taken).unwrap_or_else(|e| e.into_inner());
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(Unavailable("the write lock is busy".into()));
+            }
+            taken = free
+                .wait_timeout(taken, left)
+                .map_or_else(|e| e.into_inner().0, |(taken, _)| taken);
         }
         *taken = true;
         let lock = std::sync::Arc::clone(&self.lock);
@@ -206,5 +216,24 @@ impl SharedState for Memory {
 
     fn lead(&self, _ttl: std::time::Duration) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_write_lock_is_one_at_a_time_and_a_wait_ends() {
+        let state = std::sync::Arc::new(Memory::default());
+        let held = state.lock().expect("free");
+        let other = std::sync::Arc::clone(&state);
+        let waiter = std::thread::spawn(move || other.lock().is_err());
+        assert!(
+            waiter.join().unwrap_or(false),
+            "busy: refused after its wait"
+        );
+        drop(held);
+        assert!(state.lock().is_ok(), "free again once released");
     }
 }
