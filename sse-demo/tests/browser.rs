@@ -7,6 +7,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`bash .ci/test` installs them); it
 //! fails, never skips, when the browser cannot start.
 
+mod common;
 #[path = "../../sse-hub/tests/common/redis.rs"]
 mod redis;
 
@@ -605,16 +606,6 @@ async fn two_servers_on_redis_share_the_chat() {
     bob.close().await.expect("close");
 }
 
-/// `GET path` over a plain connection: the body as served.
-async fn fetch(addr: SocketAddr, path: &str) -> String {
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    tcp.write_all(request.as_bytes()).await.expect("send");
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).await.expect("read");
-    response
-}
-
 /// The values of `attribute="..."` in `html`.
 fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
     let needle = format!("{attribute}=\"");
@@ -639,12 +630,8 @@ async fn every_event_name_in_the_pages_is_in_the_catalogue() {
         "/todo",
         "/connections",
     ] {
-        let html = fetch(server.addr, path).await;
-        assert!(
-            html.starts_with("HTTP/1.1 200"),
-            "{path}: {}",
-            html.lines().next().unwrap_or("")
-        );
+        let (status, html) = common::get(server.addr.port(), path).await;
+        assert_eq!(status, 200, "{path}");
         for list in attribute_values(&html, "sse-swap") {
             for name in list.split(',') {
                 assert!(
@@ -1177,24 +1164,11 @@ async fn every_page_fits_desktop_and_phone_widths() {
         ("/todo", "text=Write+the+release+notes"),
         ("/todo", "text=Try+two+tabs"),
     ] {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-             Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len(),
-            addr = server.addr,
+        assert_eq!(
+            common::post(server.addr.port(), path, body).await,
+            200,
+            "{path}"
         );
-        let mut tcp = tokio::net::TcpStream::connect(server.addr)
-            .await
-            .expect("connect");
-        tokio::io::AsyncWriteExt::write_all(&mut tcp, head.as_bytes())
-            .await
-            .expect("post");
-        let mut response = Vec::new();
-        let _ = tokio::time::timeout(
-            LIMIT,
-            tokio::io::AsyncReadExt::read_to_end(&mut tcp, &mut response),
-        )
-        .await;
     }
     let pages = [
         ("home", "/"),
