@@ -1,12 +1,15 @@
-//! `sse`: decode an event stream into JSON lines, encode JSON lines into an event stream, or
-//! follow a stream over HTTP, reconnecting as a browser does.
+//! `sse`: decode an event stream into JSON lines, encode JSON lines into an event stream,
+//! follow a stream over HTTP, reconnecting as a browser does, or load-test an SSE server.
 //!
 //! ```text
 //! curl -N https://example.com/events | sse decode
 //! printf '{"event":"greeting","data":"hi"}\n' | sse encode
 //! sse get https://example.com/events -H 'Authorization: Bearer t' --idle-timeout 45
+//! sse bench http://127.0.0.1:3000/events --connections 10000 --duration 30 --json
 //! ```
 
+mod args;
+mod bench;
 mod chunks;
 mod decode;
 mod decoding;
@@ -41,6 +44,17 @@ enum Command {
     /// Ctrl-C); 1 with a one-line message when the stream fails for good (another status or
     /// content type, retries exhausted); 2 for arguments that cannot make a client.
     Get(get::Args),
+    /// Hold many event streams open to one server; report what arrived.
+    ///
+    /// Prints a summary: streams established and failed, reconnections, events per second
+    /// (in all and per stream), gaps and duplicates in numbered ids, bytes, latency when
+    /// events carry a send time, and this command's own CPU. An id that ends in digits is a
+    /// sequence number (`41`, `e7-41`); data that starts with a UNIX time in ms, µs or ns
+    /// (13, 16 or 19 digits, then a space or the end) is a send time. A stream the server
+    /// ends is reopened at once with `Last-Event-ID`; a failed attempt after 1 s. A
+    /// progress line is shown on a terminal only. Exit 0; 1 when no stream could be
+    /// opened; 2 for arguments that cannot make a load.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +63,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Encode(args) => encode::run(&args),
         Command::Get(args) => get::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

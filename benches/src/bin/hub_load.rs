@@ -22,14 +22,11 @@
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use sse_benches::load::client::{self, CONNECT_CONCURRENCY, Counters, Phase};
-use sse_benches::load::{Flavour, procfs, server};
-use tokio::sync::Semaphore;
+use sse_benches::load::{EVENTS_PATH, Flavour, procfs, server};
+use ssekit_cli::load;
 
 const USAGE: &str = "usage: hub_load [--flavour hub|broadcast|floor|bare|ready] [--connections N] \
 [--http2 STREAMS_PER_CONNECTION] [--rate EVENTS_PER_SEC] [--seconds S (default 10, at most 60)] \
@@ -46,6 +43,8 @@ const MAX_CONNECTIONS: usize = 50_000;
 const WARM_UP: Duration = Duration::from_secs(1);
 /// Time allowed to open every connection.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(120);
+/// A stream on which nothing arrives for this long is reopened (keep-alive comes every 15 s).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(40);
 
 #[derive(Debug)]
 struct Args {
@@ -239,7 +238,7 @@ struct Report {
     rss_load: u64,
     connected: usize,
     published: String,
-    latency: sse_benches::load::histogram::Histogram,
+    latency: load::Histogram,
 }
 
 fn drive(args: Args) -> Result<(), String> {
@@ -278,37 +277,25 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = server.rss();
 
-    // Connect everyone, at most CONNECT_CONCURRENCY at a time.
-    let counters = Counters::new();
-    let setup = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
-    let tasks: Vec<_> = if args.http2 > 0 {
-        let connections = args.connections.div_ceil(args.http2);
-        (0..connections)
-            .map(|n| {
-                let streams = args.http2.min(args.connections - n * args.http2);
-                tokio::spawn(client::connection_h2(
-                    server.addr,
-                    Arc::clone(&counters),
-                    Arc::clone(&setup),
-                    streams,
-                ))
-            })
-            .collect()
-    } else {
-        (0..args.connections)
-            .map(|_| {
-                tokio::spawn(client::connection(
-                    server.addr,
-                    Arc::clone(&counters),
-                    Arc::clone(&setup),
-                ))
-            })
-            .collect()
-    };
+    // Connect everyone (ssekit-cli's load client, as `sse bench` does), at most
+    // CONNECT_CONCURRENCY being set up at a time; no latency recorded until the window.
+    let mut config = load::Config::new(
+        format!("http://{}{EVENTS_PATH}", server.addr)
+            .parse()
+            .map_err(|e| format!("URL: {e}"))?,
+    );
+    config.connections = args.connections;
+    config.http2 = (args.http2 > 0).then_some(args.http2);
+    config.idle_timeout = IDLE_TIMEOUT;
+    let load = load::Load::start(config)
+        .await
+        .map_err(|e| format!("load: {e}"))?;
+    let counters = load.counters();
+    counters.set_latency_on(false);
     let started = Instant::now();
     let mut last_note = Instant::now();
     loop {
-        let streaming = counters.streaming.load(Ordering::Relaxed);
+        let streaming = counters.totals().streaming;
         if streaming >= args.connections {
             break;
         }
@@ -327,24 +314,17 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
     }
     eprintln!(
         "hub_load: {} connections open in {:.1} s",
-        counters.streaming.load(Ordering::Relaxed),
+        counters.totals().streaming,
         started.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_idle = server.rss();
-    let connected = counters.streaming.load(Ordering::Relaxed);
+    let connected = counters.totals().streaming;
 
     // Publish: warm up, then measure.
     server.command(&format!("start {}", args.rate))?;
     tokio::time::sleep(WARM_UP).await;
-    let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
-    let at_start = (
-        get(&counters.events),
-        get(&counters.missed),
-        get(&counters.duplicates),
-        get(&counters.ended),
-        get(&counters.errors),
-    );
+    let at_start = counters.totals();
     let server_ticks = server.cpu_ticks();
     let client_ticks = procfs::cpu_ticks(me).unwrap_or(0);
     let server_core = args
@@ -352,22 +332,25 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
         .and_then(|cpu| procfs::cpu_busy_ticks(Some(cpu)));
     let machine = procfs::cpu_busy_ticks(None).unwrap_or_default();
     let window_start = Instant::now();
-    counters.set_phase(Phase::Measuring);
+    counters.clear_latency();
+    counters.set_latency_on(true);
     let mut rss_load = 0;
-    let mut last_events = at_start.0;
+    let mut last_events = at_start.events;
     for second in 1..=args.seconds {
         let due = window_start + Duration::from_secs(second);
         tokio::time::sleep_until(due.into()).await;
         rss_load = rss_load.max(server.rss());
-        let events = get(&counters.events);
+        let now = counters.totals();
         eprintln!(
             "hub_load: {second:>2} s: {} deliveries/s, {} streaming",
-            events - last_events,
-            counters.streaming.load(Ordering::Relaxed)
+            now.events - last_events,
+            now.streaming
         );
-        last_events = events;
+        last_events = now.events;
     }
-    counters.set_phase(Phase::Stopping);
+    let window_totals = counters.totals().since(&at_start);
+    counters.set_latency_on(false);
+    let latency = counters.latency();
     let window = window_start.elapsed();
     let server_cpu =
         (server.cpu_ticks() - server_ticks) as f64 / ticks_per_second / window.as_secs_f64();
@@ -387,11 +370,11 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
         / window.as_secs_f64();
     let report = Report {
         window,
-        events: get(&counters.events) - at_start.0,
-        missed: get(&counters.missed) - at_start.1,
-        duplicates: get(&counters.duplicates) - at_start.2,
-        ended: get(&counters.ended) - at_start.3,
-        errors: get(&counters.errors) - at_start.4,
+        events: window_totals.events,
+        missed: window_totals.missed,
+        duplicates: window_totals.duplicates,
+        ended: window_totals.ended,
+        errors: window_totals.errors,
         server_cpu: 100.0 * server_cpu,
         client_cpu: 100.0 * client_cpu,
         server_core_busy,
@@ -401,7 +384,7 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
         rss_load,
         connected,
         published: String::new(),
-        latency: counters.latency(),
+        latency,
     };
     server.command("stop")?;
     let mut published = String::from("?");
@@ -414,11 +397,8 @@ async fn run(args: &Args, server: &mut ServerProcess) -> Result<Report, String> 
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
-    for task in &tasks {
-        task.abort();
-    }
-    for task in tasks {
-        let _ = task.await;
+    for error in load.finish().await.first_errors {
+        eprintln!("hub_load client: {error}");
     }
     Ok(Report {
         published,

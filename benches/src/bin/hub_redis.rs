@@ -46,8 +46,8 @@ use std::sync::{Arc, Barrier, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use sse_benches::load::histogram::Histogram;
 use sse_benches::load::{EVENT_TYPE, TOPIC, event_data, now_nanos, parse_event_data, procfs};
+use ssekit_cli::load::Histogram;
 use ssekit_core::{Decoded, Decoder};
 use ssekit_hub::{Config, EndReason, EventId, Hub, Redis, Subscription};
 

@@ -4,21 +4,21 @@
 //! - [`server`]: the server (the `server` subcommand): axum over ssekit-hub (`hub`), or axum's
 //!   own SSE over `tokio::sync::broadcast` (`broadcast`), with a publisher on a plain thread
 //!   driven by commands on its standard input.
-//! - [`client`]: the load generator: N raw TCP connections, HTTP/1.1 chunked bodies decoded
-//!   by [`chunked`] and ssekit-core's `Decoder`, deliveries and latency counted.
-//! - [`histogram`]: a fixed-size log-linear latency histogram.
+//! - the load generator is `sse bench`'s, from ssekit-cli's library (`ssekit_cli::load`):
+//!   N streams, deliveries, gaps in the ids and latency counted.
 //! - [`procfs`]: RSS, CPU time, CPU affinity and the descriptor limit, read from `/proc`.
+//!
+//! Events follow `sse bench`'s conventions: numbered ids, and data that starts with the
+//! publish time in nanoseconds ([`event_data`]).
 
 pub mod bare;
-pub mod chunked;
-pub mod client;
-pub mod histogram;
 pub mod procfs;
 pub mod server;
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use ssekit_cli::load::now_nanos;
 
 /// The path the server streams events on.
 pub const EVENTS_PATH: &str = "/events";
@@ -81,24 +81,17 @@ impl fmt::Display for Flavour {
     }
 }
 
-/// Nanoseconds since the UNIX epoch, now (0 if the clock is before it).
-pub fn now_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
-
-/// An event's data: its sequence number, its publish time (ns since the UNIX epoch) and
-/// padding, about 100 bytes.
+/// An event's data: its publish time (ns since the UNIX epoch: `sse bench` reads it), its
+/// sequence number and padding, about 100 bytes.
 pub fn event_data(seq: u64, published_nanos: u64) -> String {
-    format!("{seq} {published_nanos} {PAD}")
+    format!("{published_nanos} {seq} {PAD}")
 }
 
 /// The sequence number and publish time of an event's data, if it is one of ours.
 pub fn parse_event_data(data: &str) -> Option<(u64, u64)> {
     let mut fields = data.split(' ');
-    let seq = fields.next()?.parse().ok()?;
     let published = fields.next()?.parse().ok()?;
+    let seq = fields.next()?.parse().ok()?;
     Some((seq, published))
 }
 
@@ -115,6 +108,11 @@ mod tests {
         );
         assert!((90..=110).contains(&data.len()), "{}", data.len());
         assert_eq!(parse_event_data("hello"), None);
+        // What `sse bench` reads as the send time.
+        assert_eq!(
+            ssekit_cli::load::stamp::sent_nanos(&data),
+            Some(1_700_000_000_123_456_789)
+        );
     }
 
     #[test]

@@ -1,7 +1,12 @@
-//! What `hub_load` reads from `/proc`: a process's resident memory and CPU time, its CPU
-//! affinity, and this process's open-file limit. Linux only; `None` elsewhere.
+//! What `hub_load` reads from `/proc`: a process's resident memory and CPU affinity, the
+//! machine's busy time; with a process's CPU time and the open-file limit from
+//! `sse bench`'s library. Linux only; `None` elsewhere.
 
 use std::process::Command;
+
+pub use ssekit_cli::load::process::{
+    check_open_files, clock_ticks_per_second, cpu_ticks, open_files_limit, thread_cpu_ticks,
+};
 
 /// The resident set size of process `pid` in KiB (`VmRSS` of `/proc/<pid>/status`).
 pub fn rss_kib(pid: u32) -> Option<u64> {
@@ -25,30 +30,6 @@ fn status_field(pid: u32, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The CPU time of every thread of process `pid`, user plus system, in clock ticks
-/// (`utime` + `stime` of `/proc/<pid>/stat`).
-pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    stat_ticks(&format!("/proc/{pid}/stat"))
-}
-
-/// The CPU time of one thread of this process, user plus system, in clock ticks (from
-/// `/proc/self/task/<tid>/stat`; `/proc/<tid>/stat` would give the whole process's).
-pub fn thread_cpu_ticks(tid: u32) -> Option<u64> {
-    stat_ticks(&format!("/proc/self/task/{tid}/stat"))
-}
-
-/// `utime` + `stime` of a `stat` file.
-fn stat_ticks(path: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(path).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    let (_, after_name) = stat.rsplit_once(')')?;
-    let mut fields = after_name.split_whitespace();
-    // After the name: state (3), ppid (4), ... utime is field 14, stime field 15.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
 /// Busy and total clock ticks of one CPU (`Some(n)`) or of all CPUs (`None`) since boot,
 /// from `/proc/stat`: busy is user + nice + system + irq + softirq + steal (so it includes
 /// the kernel's network work in softirq context, which is not charged to any process).
@@ -68,52 +49,6 @@ pub fn cpu_busy_ticks(cpu: Option<usize>) -> Option<(u64, u64)> {
     let busy = field(0) + field(1) + field(2) + field(5) + field(6) + field(7);
     let total = busy + field(3) + field(4);
     Some((busy, total))
-}
-
-/// Clock ticks per second (`getconf CLK_TCK`; 100, the Linux default, if that fails).
-pub fn clock_ticks_per_second() -> u64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|text| text.trim().parse().ok())
-        .filter(|&ticks| ticks > 0)
-        .unwrap_or(100)
-}
-
-/// This process's soft limit on open files (`Max open files` in `/proc/self/limits`);
-/// `u64::MAX` when unlimited.
-pub fn open_files_limit() -> Option<u64> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    let soft = line
-        .strip_prefix("Max open files")?
-        .split_whitespace()
-        .next()?;
-    if soft == "unlimited" {
-        return Some(u64::MAX);
-    }
-    soft.parse().ok()
-}
-
-/// Checks that this process may open `connections` sockets plus some slack; the message to
-/// print otherwise.
-///
-/// # Errors
-///
-/// When the soft `RLIMIT_NOFILE` is too low.
-pub fn check_open_files(connections: usize, who: &str) -> Result<(), String> {
-    let needed = connections as u64 + 128;
-    match open_files_limit() {
-        Some(limit) if limit < needed => Err(format!(
-            "{who}: the open-file limit (RLIMIT_NOFILE, soft) is {limit}, but {connections} \
-             connections need about {needed} descriptors in the client and as many in the \
-             server. Raise it in this shell before running, e.g. `ulimit -n 65536` (as root, \
-             or up to the hard limit `ulimit -Hn`), then run hub_load again."
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// Whether the `taskset` program is there.

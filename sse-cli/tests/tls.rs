@@ -1,6 +1,7 @@
-//! `sse get` over HTTPS against ssekit-hyper's ready server with a certificate of its own: it
-//! speaks HTTP/2 (ALPN) when told to trust the certificate (`--cacert`), and refuses the
-//! server, saying why, when not. Bounded: every wait has a deadline.
+//! `sse get` and `sse bench` over HTTPS against ssekit-hyper's ready server with a
+//! certificate of their own: they speak HTTP/2 (ALPN) when told to trust the certificate
+//! (`--cacert`; `sse bench` HTTP/1.1 too), and refuse the server, saying why, when not.
+//! Bounded: every wait has a deadline.
 
 #[path = "../../sse-hyper/tests/support/tls.rs"]
 mod tls;
@@ -20,14 +21,17 @@ use ssekit_hyper::{Event, Sse};
 
 const SSE: &str = env!("CARGO_BIN_EXE_sse");
 
-#[test]
-fn get_speaks_http2_to_a_server_it_is_told_to_trust() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let certificate = tls::localhost();
+/// ssekit-hyper's server over TLS with `certificate`, answering every request with events
+/// 1 to 3 (then nothing), recording each request's HTTP version; stops when `stop` is sent
+/// or dropped.
+fn serve_ticks(
+    runtime: &tokio::runtime::Runtime,
+    certificate: &tls::TestCertificate,
+) -> (
+    u16,
+    Arc<Mutex<Vec<Version>>>,
+    tokio::sync::oneshot::Sender<()>,
+) {
     let versions: Arc<Mutex<Vec<Version>>> = Arc::default();
     let seen = Arc::clone(&versions);
     let app = tower::service_fn(move |request: Request<Incoming>| {
@@ -44,7 +48,7 @@ fn get_speaks_http2_to_a_server_it_is_told_to_trust() {
             .chain(stream::pending());
         async move { Ok::<_, Infallible>(Sse::new(events).into_response()) }
     });
-    let (port, stop) = runtime.block_on(async {
+    runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("bind");
@@ -56,8 +60,23 @@ fn get_speaks_http2_to_a_server_it_is_told_to_trust() {
                 let _ = stopped.await;
             });
         tokio::spawn(async move { server.serve(app).await });
-        (port, stop)
-    });
+        (port, versions, stop)
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn get_speaks_http2_to_a_server_it_is_told_to_trust() {
+    let runtime = runtime();
+    let certificate = tls::localhost();
+    let (port, versions, stop) = serve_ticks(&runtime, &certificate);
     let url = format!("https://localhost:{port}/events");
 
     let mut trusting = Command::new(SSE)
@@ -105,5 +124,46 @@ fn get_speaks_http2_to_a_server_it_is_told_to_trust() {
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     assert!(refused.stdout.is_empty());
     assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    let _ = stop.send(());
+}
+
+#[test]
+fn bench_streams_over_http2_and_http1_with_tls() {
+    let runtime = runtime();
+    let certificate = tls::localhost();
+    let (port, versions, stop) = serve_ticks(&runtime, &certificate);
+    let url = format!("https://localhost:{port}/events");
+    for (http2, protocol, version) in [
+        (Some("2"), "HTTP/2", Version::HTTP_2),
+        (None, "HTTP/1.1", Version::HTTP_11),
+    ] {
+        versions.lock().expect("versions").clear();
+        let mut command = Command::new(SSE);
+        command.args(["bench", &url, "-c", "4", "-d", "1.5", "--json", "--cacert"]);
+        command.arg(&certificate.cert_file);
+        if let Some(streams) = http2 {
+            command.args(["--http2", streams]);
+        }
+        let output = command.output().expect("run sse bench");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON");
+        assert_eq!(summary["protocol"], protocol);
+        assert_eq!(summary["connections"]["established"], 4, "{summary}");
+        assert_eq!(summary["connections"]["errors"], 0, "{summary}");
+        assert_eq!(summary["events"]["received"], 12, "{summary}");
+        assert_eq!(summary["events"]["gaps"], 0);
+        let seen = versions.lock().expect("versions").clone();
+        assert_eq!(seen, vec![version; 4], "{protocol}");
+    }
+
+    // Without the certificate trusted, nothing opens, and the reason is given.
+    let output = Command::new(SSE)
+        .args(["bench", &url, "-c", "1", "-d", "0.5"])
+        .output()
+        .expect("run sse bench");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
+    assert!(stderr.contains("certificate"), "{stderr}");
     let _ = stop.send(());
 }
