@@ -132,6 +132,15 @@
 //!   any server. One stream holds every topic, so one `Last-Event-ID` resumes several
 //!   topics exactly. Events to one connection or by metadata stay on their server (they
 //!   are not replayed), and carry the latest id.
+//! - **Order.** One server's publishes are stored in the order they were made, across
+//!   faults too: when the writer gives up a connection (a stalled network may still carry
+//!   its commands), Redis closes it (`CLIENT KILL ID`) before anything is sent on the next.
+//!   The Redis user needs the commands the hub runs: `EVALSHA` and `SCRIPT LOAD` (the
+//!   script calls `EXISTS`, `GET`, `SET`, `XADD`, `XINFO`), `XREAD`, `XREVRANGE`, `XINFO`,
+//!   `PING`, `CLIENT ID` and `CLIENT KILL` (`+@all` does; a managed Redis may forbid
+//!   `CLIENT`). Without the last two the hub still works and says so once in its log,
+//!   but after a network stall a publish reported unknown may be stored after later ones
+//!   of the same server (`tests/redis_acl.rs`).
 //!
 //! ### Which ids resume
 //!

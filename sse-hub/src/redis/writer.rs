@@ -90,6 +90,7 @@ impl RedisLog {
             connection: None,
             client_id: None,
             given_up: None,
+            fence_refused: false,
             in_flight: VecDeque::new(),
             retry_at: Instant::now(),
             pause: FIRST_PAUSE,
@@ -180,6 +181,8 @@ struct Writer {
     /// network): Redis closes it before anything is sent on the next one, so none of them
     /// can be applied after what is sent next. Per-publisher order holds across faults.
     given_up: Option<i64>,
+    /// Whether Redis refused `CLIENT ID` or `CLIENT KILL` (said once in the log).
+    fence_refused: bool,
 }
 
 /// What the writer does next.
@@ -262,19 +265,22 @@ impl Writer {
         let given_up = self.given_up;
         let connected = self.redis.connect(&self.client).and_then(|mut connection| {
             load().query::<String>(&mut connection)?;
-            let id = redis::cmd("CLIENT")
-                .arg("ID")
-                .query::<i64>(&mut connection)
-                .ok();
-            if let Some(old) = given_up {
-                // Best effort (an ACL may forbid it; a connection already gone is fine).
-                let _ = redis::cmd("CLIENT")
+            let id = redis::cmd("CLIENT").arg("ID").query::<i64>(&mut connection);
+            // A connection already gone is fine (0 closed); an error is not (an ACL).
+            let killed = given_up.map(|old| {
+                redis::cmd("CLIENT")
                     .arg("KILL")
                     .arg("ID")
                     .arg(old)
-                    .query::<i64>(&mut connection);
+                    .query::<i64>(&mut connection)
+            });
+            Ok((connection, id, killed))
+        });
+        let connected = connected.map(|(connection, id, killed)| {
+            if let Some(error) = id.as_ref().err().or(killed.and_then(Result::err).as_ref()) {
+                self.fence_refused(error);
             }
-            Ok((connection, id))
+            (connection, id.ok())
         });
         match connected {
             Ok((connection, id)) => {
@@ -298,6 +304,19 @@ impl Writer {
                     job.outcome.failed("Redis is unreachable");
                 }
             }
+        }
+    }
+
+    /// Redis refused the fence of [`given_up`](Self::given_up) (`CLIENT ID` or `CLIENT
+    /// KILL`): said once, with what it costs and how to allow it.
+    fn fence_refused(&mut self, error: &redis::RedisError) {
+        if !std::mem::replace(&mut self.fence_refused, true) {
+            tracing::warn!(
+                %error,
+                "Redis refused CLIENT ID or CLIENT KILL (an ACL?): after a network stall, a \
+                 publish whose outcome was unknown may be applied after later publishes of \
+                 this server. Allow +client|id and +client|kill to keep each server's order"
+            );
         }
     }
 
