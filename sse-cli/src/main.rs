@@ -51,8 +51,8 @@ enum Command {
     /// events carry a send time, and this command's own CPU. An id that ends in digits is a
     /// sequence number (`41`, `e7-41`); data that starts with a UNIX time in ms, µs or ns
     /// (13, 16 or 19 digits, then a space or the end) is a send time. A stream the server
-    /// ends is reopened at once with `Last-Event-ID`; a failed attempt after 1 s. A
-    /// progress line is shown on a terminal only. Exit 0; 1 when no stream could be
+    /// ends after an event is reopened at once with `Last-Event-ID`; one ended without an
+    /// event, or a failed attempt, after 1 s. A progress line is shown on a terminal only. Exit 0; 1 when no stream could be
     /// opened; 2 for arguments that cannot make a load.
     Bench(bench::Args),
 }

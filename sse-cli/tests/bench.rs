@@ -202,3 +202,35 @@ fn failures_are_counted_and_said() {
         assert!(output.stdout.is_empty());
     }
 }
+
+#[test]
+fn the_ramp_opens_streams_over_time_and_empty_ends_are_not_hammered() {
+    // 10 streams at 10 per second, for 0.45 s: about 5 open, never all 10.
+    let server = ScriptServer::start(|_, _| vec![Step::Write(stream_head()), Step::Hang]);
+    let summary = json(&bench(&[
+        &server.url("/"),
+        "-c",
+        "10",
+        "--ramp",
+        "10",
+        "-d",
+        "0.45",
+        "--json",
+    ]));
+    let established = summary["connections"]["established"].as_u64().unwrap_or(0);
+    assert!((1..10).contains(&established), "{summary}");
+
+    // A server that ends every stream at once, with no event: each stream asks again after
+    // a second, not in a loop.
+    let empty = ScriptServer::start(|_, _| vec![Step::Write(stream_head())]);
+    let summary = json(&bench(&[&empty.url("/"), "-c", "2", "-d", "1.5", "--json"]));
+    assert!(
+        (2..=6).contains(&empty.connections()),
+        "{} requests: {summary}",
+        empty.connections()
+    );
+    assert_eq!(
+        summary["connections"]["ended_by_server"],
+        empty.connections() as u64
+    );
+}

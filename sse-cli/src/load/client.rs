@@ -4,9 +4,10 @@
 //! per event). Over HTTP/2 ([`connection_h2`]) a connection carries several streams
 //! (hyper's client), whose DATA frames go straight to the decoder.
 //!
-//! A stream the server ends is reopened at once with its last event id as `Last-Event-ID`,
-//! as a browser does (without the browser's wait: a load measures the resume); a failed
-//! attempt is retried after [`RETRY_DELAY`]; a `204 No Content` stops the stream. Each
+//! A stream the server ends after an event is reopened at once with its last event id as
+//! `Last-Event-ID`, as a browser does (without the browser's wait: a load measures the
+//! resume); one ended with no event, and a failed attempt, after [`RETRY_DELAY`] (a server
+//! that ends every stream at once is not hammered); a `204 No Content` stops the stream. Each
 //! stream makes at most [`MAX_ATTEMPTS`] attempts. Every read has a timeout.
 
 use std::sync::Arc;
@@ -51,8 +52,8 @@ pub(crate) struct Shared {
 
 /// How one attempt ended.
 enum End {
-    /// The server ended the stream: reopen at once.
-    Ended,
+    /// The server ended the stream: reopen at once if it brought an event.
+    Ended { events: bool },
     /// The server said stop (204): the stream is over.
     Stop,
 }
@@ -62,6 +63,8 @@ struct Stream {
     index: usize,
     last_id: String,
     sequence: Sequence,
+    /// Events received, over every attempt.
+    events: u64,
 }
 
 impl Stream {
@@ -70,6 +73,7 @@ impl Stream {
             index,
             last_id: shared.last_event_id.clone(),
             sequence: Sequence::default(),
+            events: 0,
         }
     }
 
@@ -111,8 +115,11 @@ pub(crate) async fn stream_http1(shared: Arc<Shared>, index: usize) {
 /// Counts how an attempt ended and waits if it failed; whether to try again.
 async fn settle(counters: &Counters, attempt: Result<End, String>) -> bool {
     match attempt {
-        Ok(End::Ended) => {
+        Ok(End::Ended { events }) => {
             counters.ended();
+            if !events && !counters.stopping() {
+                tokio::time::sleep(RETRY_DELAY).await;
+            }
             true
         }
         Ok(End::Stop) => false,
@@ -159,6 +166,7 @@ where
         Head::NoContent => return Ok(End::Stop),
     };
     let _streaming = shared.counters.opened(stream.index);
+    let before = stream.events;
     let mut decoder = stream.decoder();
     let mut body = chunked.then(Chunked::new);
     let mut range = head_end..filled;
@@ -167,7 +175,9 @@ where
         let ended = receive(bytes, &mut body, &mut decoder, shared, stream);
         decoder.last_event_id().clone_into(&mut stream.last_id);
         if ended? {
-            return Ok(End::Ended);
+            return Ok(End::Ended {
+                events: stream.events > before,
+            });
         }
         let n = tokio::time::timeout(shared.idle_timeout, io.read(&mut buf))
             .await
@@ -177,7 +187,9 @@ where
             return if body.is_some() {
                 Err("connection closed inside the chunked body".into())
             } else {
-                Ok(End::Ended)
+                Ok(End::Ended {
+                    events: stream.events > before,
+                })
             };
         }
         range = 0..n;
@@ -364,6 +376,7 @@ async fn once_h2(
         ));
     }
     let _streaming = shared.counters.opened(stream.index);
+    let before = stream.events;
     let mut decoder = stream.decoder();
     let mut body = response.into_body();
     loop {
@@ -371,7 +384,11 @@ async fn once_h2(
             .await
             .map_err(|_| format!("nothing received for {:?}", shared.idle_timeout))?;
         match frame {
-            None => return Ok(End::Ended),
+            None => {
+                return Ok(End::Ended {
+                    events: stream.events > before,
+                });
+            }
             Some(Err(error)) => return Err(format!("body: {error}")),
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
@@ -432,5 +449,6 @@ fn receive(
     };
     drop(latency);
     counters.add(stream.index, &batch);
+    stream.events += batch.events;
     ended
 }
