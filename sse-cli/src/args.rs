@@ -1,8 +1,16 @@
-//! Argument parsers shared by the subcommands: request headers and durations.
+//! What the subcommands share: their exit codes, and parsers for request headers and
+//! durations.
 
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
+
+/// Exit code when a command fails for good (`sse get`: a bad status or content type,
+/// retries exhausted; `sse bench`: no stream could be opened).
+pub const FAILED: u8 = 1;
+
+/// Exit code when the arguments cannot make a client (the same as a usage error).
+pub const USAGE: u8 = 2;
 
 /// `Name: value`.
 pub fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), String> {

@@ -12,13 +12,7 @@ use http::Uri;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use ssekit_cli::load::{self, Config, process};
 
-use crate::args::{parse_header, parse_seconds};
-
-/// Exit code when no stream could be opened.
-const FAILED: u8 = 1;
-
-/// Exit code for arguments that cannot make a load.
-const USAGE: u8 = 2;
+use crate::args::{FAILED, USAGE, parse_header, parse_seconds};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

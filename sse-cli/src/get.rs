@@ -11,16 +11,9 @@ use http::Uri;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use ssekit_hyper::{EventSource, Item, Reconnect, SourceError};
 
-use crate::args::{parse_header, parse_seconds};
+use crate::args::{FAILED, USAGE, parse_header, parse_seconds};
 use crate::decoding::DecoderArgs;
 use crate::output::Output;
-
-/// Exit code when the stream fails for good (bad status or content type, retries
-/// exhausted…).
-const FAILED: u8 = 1;
-
-/// Exit code when the arguments cannot make a client (same as a usage error).
-const USAGE: u8 = 2;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

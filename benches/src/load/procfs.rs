@@ -97,19 +97,8 @@ mod tests {
         }
         let me = std::process::id();
         assert!(rss_kib(me).is_some_and(|kib| kib > 0));
-        assert!(cpu_ticks(me).is_some());
-        assert!(
-            thread_cpu_ticks(me).is_some(),
-            "the main thread's id is the process's"
-        );
         assert!(cpus_allowed(me).is_some());
         assert!(cpu_busy_ticks(None).is_some_and(|(busy, total)| busy <= total && total > 0));
         assert!(cpu_busy_ticks(Some(0)).is_some());
-        assert!(open_files_limit().is_some_and(|n| n > 0));
-        assert!(check_open_files(1, "test").is_ok());
-        assert!(
-            check_open_files(usize::MAX / 2, "test").is_err()
-                || open_files_limit() == Some(u64::MAX)
-        );
     }
 }
