@@ -27,7 +27,7 @@ pub struct Summary {
     pub latency_ms: Option<Latency>,
     /// This process's CPU time over the run, in % of one core (Linux only).
     pub client_cpu_percent: Option<f64>,
-    /// That CPU time per event received, in microseconds.
+    /// That CPU time per event received, in microseconds (when any was counted).
     pub client_us_per_event: Option<f64>,
     /// The first few errors, as they were reported.
     pub first_errors: Vec<String>,
@@ -164,8 +164,9 @@ impl Summary {
                 max: ms(latency.max()),
             }),
             client_cpu_percent: cpu.map(|share| 100.0 * share),
+            // None when no clock tick was counted (under 10 ms of CPU): not "0 µs".
             client_us_per_event: cpu
-                .filter(|_| totals.events > 0)
+                .filter(|&share| totals.events > 0 && share > 0.0)
                 .map(|share| share * seconds * 1e6 / totals.events as f64),
             first_errors: counters.first_errors(),
         }
