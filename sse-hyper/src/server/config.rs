@@ -52,6 +52,12 @@ impl ServerConfig {
     /// connection's start (or the end of the previous request): against slowloris, and
     /// against connections that send nothing at all. Also bounds the TLS handshake.
     /// Default 10 s; at least 1 ms.
+    ///
+    /// It is also how long an idle HTTP/1.1 keep-alive connection stays open (hyper starts
+    /// it whenever it waits for a request head). Behind a proxy that keeps idle connections
+    /// to the app longer (AWS ALB: 60 s), set it above the proxy's idle timeout, or the
+    /// proxy may send a request on a connection this server is closing and answer 502
+    /// (`docs/production.md`).
     pub fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout.max(Duration::from_millis(1));
         self
