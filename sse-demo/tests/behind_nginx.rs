@@ -12,9 +12,12 @@
 //! when it fails.
 
 mod common;
+// The shared free-port helper (and Redis, which this file does not start).
+#[path = "../../sse-hub/tests/common/redis.rs"]
+mod redis;
 
 use std::collections::VecDeque;
-use std::net::{Ipv4Addr, TcpListener as StdListener};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,13 +76,6 @@ fn documented_snippet() -> String {
         .to_owned()
 }
 
-fn free_port() -> u16 {
-    StdListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
-}
-
 /// nginx in the foreground, killed (and its temp dir removed) on drop, also when a test
 /// fails.
 struct Nginx {
@@ -95,7 +91,7 @@ impl Nginx {
         for placeholder in ["server 127.0.0.1:3000;", "listen 80;"] {
             assert!(snippet.contains(placeholder), "{placeholder} in {snippet}");
         }
-        let port = free_port();
+        let port = redis::free_port();
         let site = snippet
             .replace(
                 "server 127.0.0.1:3000;",

@@ -11,7 +11,7 @@ mod common;
 #[path = "../../sse-hub/tests/common/redis.rs"]
 mod redis;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -98,13 +98,6 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    StdListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 async fn driver() -> Driver {
     for path in [CHROMIUM, CHROMEDRIVER] {
         assert!(
@@ -112,7 +105,7 @@ async fn driver() -> Driver {
             "{path} is missing: install Debian's chromium and chromium-driver (`bash .ci/test` does)"
         );
     }
-    let port = free_port();
+    let port = redis::free_port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())

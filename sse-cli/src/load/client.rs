@@ -63,8 +63,6 @@ struct Stream {
     index: usize,
     last_id: String,
     sequence: Sequence,
-    /// Events received, over every attempt.
-    events: u64,
 }
 
 impl Stream {
@@ -73,7 +71,6 @@ impl Stream {
             index,
             last_id: shared.last_event_id.clone(),
             sequence: Sequence::default(),
-            events: 0,
         }
     }
 
@@ -166,7 +163,7 @@ where
         Head::NoContent => return Ok(End::Stop),
     };
     let _streaming = shared.counters.opened(stream.index);
-    let before = stream.events;
+    let before = shared.counters.events_of(stream.index);
     let mut decoder = stream.decoder();
     let mut body = chunked.then(Chunked::new);
     let mut range = head_end..filled;
@@ -176,7 +173,7 @@ where
         decoder.last_event_id().clone_into(&mut stream.last_id);
         if ended? {
             return Ok(End::Ended {
-                events: stream.events > before,
+                events: shared.counters.events_of(stream.index) > before,
             });
         }
         let n = tokio::time::timeout(shared.idle_timeout, io.read(&mut buf))
@@ -188,7 +185,7 @@ where
                 Err("connection closed inside the chunked body".into())
             } else {
                 Ok(End::Ended {
-                    events: stream.events > before,
+                    events: shared.counters.events_of(stream.index) > before,
                 })
             };
         }
@@ -376,7 +373,7 @@ async fn once_h2(
         ));
     }
     let _streaming = shared.counters.opened(stream.index);
-    let before = stream.events;
+    let before = shared.counters.events_of(stream.index);
     let mut decoder = stream.decoder();
     let mut body = response.into_body();
     loop {
@@ -386,7 +383,7 @@ async fn once_h2(
         match frame {
             None => {
                 return Ok(End::Ended {
-                    events: stream.events > before,
+                    events: shared.counters.events_of(stream.index) > before,
                 });
             }
             Some(Err(error)) => return Err(format!("body: {error}")),
@@ -449,6 +446,5 @@ fn receive(
     };
     drop(latency);
     counters.add(stream.index, &batch);
-    stream.events += batch.events;
     ended
 }

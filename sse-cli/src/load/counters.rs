@@ -144,6 +144,13 @@ impl Counters {
             .collect()
     }
 
+    /// Events received by stream `stream` so far.
+    pub(crate) fn events_of(&self, stream: usize) -> u64 {
+        self.per_stream
+            .get(stream)
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
     /// Streams that opened at least once, and reconnections (opens after each one's first).
     pub fn established_and_reconnects(&self) -> (usize, u64) {
         let mut established = 0;
